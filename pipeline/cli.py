@@ -1,0 +1,205 @@
+"""The ``make-report`` command: validate records, build outputs, export the schema.
+
+Exit codes: 0 all good; 1 some record is invalid or an output could not be written;
+2 the command line itself is wrong. Bad input is reported as
+``FILE:LINE: error: message`` on standard error, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from pipeline import __version__
+from pipeline.build import FORMATS, Builder, BuildOptions, Checked, check
+from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits
+from pipeline.sources import discover
+from pipeline.write import OutputError
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+sources_argument = click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path, readable=True))
+
+
+def limit_options(function):
+    function = click.option(
+        "--max-bytes",
+        type=click.IntRange(min=1),
+        default=DEFAULT_MAX_BYTES,
+        show_default=True,
+        help="Reject record files larger than this.",
+    )(function)
+    function = click.option(
+        "--max-depth",
+        type=click.IntRange(min=1, max=64),
+        default=DEFAULT_MAX_DEPTH,
+        show_default=True,
+        help="Reject lists nested deeper than this.",
+    )(function)
+    return click.option("--strict", is_flag=True, help="Treat warnings as errors.")(function)
+
+
+def _sources(sources: tuple[Path, ...]) -> list[Path]:
+    if sources:
+        return list(sources)
+    default = Path("records")
+    if not default.is_dir():
+        raise click.UsageError("no SOURCES given and no records/ folder here; name the record files or folders")
+    return [default]
+
+
+def _report(records: list[Checked]) -> None:
+    seen = set()
+    for record in records:
+        for diagnostic in record.outcome.diagnostics:
+            if diagnostic not in seen:
+                seen.add(diagnostic)
+                click.echo(str(diagnostic), err=True)
+
+
+def _check_epoch() -> None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and not epoch.isdigit():
+        raise click.UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="make-report")
+def main() -> None:
+    """Turn source records into PDF fact sheets, an HTML/EPUB handbook and a briefing pack."""
+
+
+@main.command()
+@sources_argument
+@limit_options
+def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth: int) -> None:
+    """Check records and report every problem as FILE:LINE: error|warning: message.
+
+    SOURCES are record files or folders (default: records/).
+    """
+    found = discover(_sources(sources))
+    if not found:
+        raise click.UsageError("no record files (*.txt) found in the given SOURCES")
+    records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth))
+    _report(records)
+    invalid = [r for r in records if not r.ok]
+    click.echo(f"{len(records) - len(invalid)} of {len(records)} records valid", err=True)
+    sys.exit(EXIT_INVALID if invalid else EXIT_OK)
+
+
+@main.command()
+@sources_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to write into.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default=",".join(FORMATS),
+    show_default=True,
+    help="Comma-separated outputs: pdf (fact sheets), html (handbook/), epub, pack (briefing.pdf).",
+)
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--marking", default=None, help="Handling marking printed top and bottom, e.g. UNCLASSIFIED.")
+@click.option("--title", default="Briefing handbook", show_default=True, help="Title of the handbook and pack.")
+@click.option(
+    "--order",
+    "order_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File listing record files, one per line, in handbook order.",
+)
+@click.option("--single-file", is_flag=True, help="Also write handbook.html with CSS and fonts inlined.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="PDF worker processes.")
+@limit_options
+def build(
+    sources: tuple[Path, ...],
+    output: Path,
+    formats: str,
+    paper: str,
+    marking: str | None,
+    title: str,
+    order_file: Path | None,
+    single_file: bool,
+    jobs: int,
+    strict: bool,
+    max_bytes: int,
+    max_depth: int,
+) -> None:
+    """Build outputs for every valid record; report the invalid ones and go on.
+
+    SOURCES are record files or folders (default: records/).
+    """
+    _check_epoch()
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+    if marking is not None and (len(marking) > 80 or not marking.strip()):
+        raise click.BadParameter("a marking is 1 to 80 characters", param_hint="--marking")
+    order = None
+    if order_file:
+        order = [line.strip() for line in order_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    options = BuildOptions(
+        output=output,
+        formats=chosen,
+        paper=paper,
+        marking=marking,
+        title=title,
+        strict=strict,
+        limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
+        jobs=jobs,
+        order=order,
+        single_file=single_file,
+    )
+    arguments = _sources(sources)
+    if not discover(arguments):
+        raise click.UsageError("no record files (*.txt) found in the given SOURCES")
+    started = time.perf_counter()
+    try:
+        result = Builder(options).run(arguments)
+    except OutputError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except Exception as exc:  # a bug, not bad input: say so plainly, without a traceback
+        if os.environ.get("MAKE_REPORT_DEBUG"):
+            raise
+        click.echo(
+            f"error: internal error while building ({type(exc).__name__}: {exc}); outputs already "
+            "written are complete. Please report this with the records involved "
+            "(MAKE_REPORT_DEBUG=1 shows the traceback).",
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
+    _report(result.records)
+    for diagnostic in result.refused:
+        click.echo(str(diagnostic), err=True)
+    seconds = time.perf_counter() - started
+    valid = len(result.records) - len(result.failed)
+    click.echo(
+        f"built {valid} of {len(result.records)} records into {output}/: "
+        f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
+        err=True,
+    )
+    if result.failed:
+        click.echo(f"{len(result.failed)} records failed and were not built:", err=True)
+        for record in result.failed:
+            click.echo(f"  {record.source.label}", err=True)
+        sys.exit(EXIT_INVALID)
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a validated record (schemas.Article)."""
+    from schemas import Article
+
+    click.echo(json.dumps(Article.model_json_schema(), indent=2, ensure_ascii=False))

@@ -1,0 +1,54 @@
+"""The only way WeasyPrint may read a file: from the templates or the media folder.
+
+WeasyPrint's default fetcher opens any ``file://`` path and any web address, and
+``<link rel="attachment">`` would embed a local file in the PDF. Records are
+untrusted text, so every reference goes through :class:`SafeFetcher`, which
+serves regular files under the allowed folders (after resolving symlinks) and
+refuses everything else, remembering what it refused so the build can say so.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+
+class RefusedURL(ValueError):
+    """A reference outside the allowed folders; WeasyPrint logs it and renders on."""
+
+
+class SafeFetcher(URLFetcher):
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+        self.roots = [root.resolve() for root in roots]
+        self.refused: list[str] = []
+
+    def path_for(self, url: str) -> Path | None:
+        """The file a URL names, if it is one this fetcher may serve."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        try:
+            path = Path(url2pathname(unquote(parts.path))).resolve()
+        except (OSError, ValueError):
+            return None
+        if not any(path.is_relative_to(root) for root in self.roots):
+            return None
+        return path if path.is_file() else None
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        path = self.path_for(url)
+        if path is None:
+            self.refused.append(url)
+            raise RefusedURL(f"refused {url[:200]!r}: only the templates and the records' media folder are served")
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": kind})
+
+    def take_refused(self) -> list[str]:
+        """What was refused since the last call (one record's worth)."""
+        refused, self.refused = self.refused, []
+        return refused

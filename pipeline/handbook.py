@@ -1,0 +1,102 @@
+"""The EPUB-friendly HTML handbook: one XHTML chapter per record, a title page and a nav.
+
+:meth:`Handbook.files` gives every file of ``handbook/`` by relative path, so the
+same bytes are written to the folder and packed into the EPUB. All references are
+relative; logos are copied into ``media/`` under safe names.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import mimetypes
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.assets import font_files
+from pipeline.render import ArticleView, Renderer
+from schemas import Section
+
+
+@dataclass
+class OutlineNode:
+    id: str
+    title: str
+    children: list[OutlineNode] = field(default_factory=list)
+
+
+@dataclass
+class Chapter:
+    view: ArticleView
+    href: str
+    outline: list[OutlineNode]
+    logo: tuple[str, Path] | None = None  # (path inside the handbook, source file)
+
+
+def outline(sections: list[Section], id_prefix: str = "s") -> list[OutlineNode]:
+    """Nest flat sections by level; a skipped level nests under the nearest shallower one."""
+    root: list[OutlineNode] = []
+    stack: list[tuple[int, OutlineNode]] = []
+    for index, section in enumerate(sections, start=1):
+        node = OutlineNode(f"{id_prefix}{index}", section.title)
+        while stack and stack[-1][0] >= section.level:
+            stack.pop()
+        (stack[-1][1].children if stack else root).append(node)
+        stack.append((section.level, node))
+    return root
+
+
+class Handbook:
+    def __init__(self, renderer: Renderer, views: list[ArticleView]):
+        self.renderer = renderer
+        self.chapters = [self._chapter(view) for view in views]
+
+    def _chapter(self, view: ArticleView) -> Chapter:
+        logo = None
+        if view.logo_path:
+            inside = f"media/{view.slug}-logo{view.logo_path.suffix.lower()}"
+            logo = (inside, view.logo_path)
+            view = dataclasses.replace(view, logo_src=inside)
+        return Chapter(view=view, href=f"{view.slug}.xhtml", outline=outline(view.article.sections), logo=logo)
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the handbook folder, by path relative to it, in a stable order."""
+        render = self.renderer.render
+        files = {
+            "index.xhtml": render("index.xhtml.j2", chapters=self.chapters).encode("utf-8"),
+            "nav.xhtml": render("nav.xhtml.j2", chapters=self.chapters).encode("utf-8"),
+        }
+        for chapter in self.chapters:
+            files[chapter.href] = render("chapter.xhtml.j2", view=chapter.view).encode("utf-8")
+        templates = self.renderer.templates
+        files["css/handbook.css"] = (templates / "css" / "handbook.css").read_bytes()
+        files["css/fonts.css"] = (templates / "css" / "fonts.css").read_bytes()
+        for font in font_files():
+            files[f"fonts/{font.name}"] = font.read_bytes()
+        files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
+        for chapter in self.chapters:
+            if chapter.logo:
+                files[chapter.logo[0]] = chapter.logo[1].read_bytes()
+        return files
+
+    def single_file(self) -> bytes:
+        """One self-contained HTML file: stylesheet and fonts inlined as data."""
+        templates = self.renderer.templates
+        css = (templates / "css" / "fonts.css").read_text(encoding="utf-8")
+        for font in font_files():
+            data = base64.b64encode(font.read_bytes()).decode("ascii")
+            css = css.replace(f"url(../fonts/{font.name})", f"url(data:font/ttf;base64,{data})")
+        css += "\n" + (templates / "css" / "handbook.css").read_text(encoding="utf-8").replace(
+            "@import url(fonts.css);", ""
+        )
+        chapters = []
+        for chapter in self.chapters:
+            if chapter.logo:
+                kind = mimetypes.guess_type(chapter.logo[1].name)[0] or "application/octet-stream"
+                data = base64.b64encode(chapter.logo[1].read_bytes()).decode("ascii")
+                chapter = dataclasses.replace(
+                    chapter, view=dataclasses.replace(chapter.view, logo_src=f"data:{kind};base64,{data}")
+                )
+            chapters.append(dataclasses.replace(chapter, href=f"#{chapter.view.slug}"))
+        html = self.renderer.render("handbook-single.html.j2", chapters=chapters, inline_css=css)
+        return html.encode("utf-8")

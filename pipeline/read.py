@@ -1,0 +1,439 @@
+"""Stage 1: article text -> parsed record with source line numbers.
+
+The grammar is written down in ``docs/format.md``; this module implements it and
+nothing more. It knows no pydantic and no rendering, so that every later stage
+can point back at the line a fact came from. The reader never stops at the first
+problem: it recovers and goes on, so that one run reports every problem of a file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.diagnostics import Diagnostic
+
+#: Defaults for the explicit limits (``--max-bytes``, ``--max-depth``).
+DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 8
+#: HTML has six heading levels; the title takes the first.
+MAX_HEADING_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds that keep a hostile file from exhausting time or memory."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+@dataclass
+class RawField:
+    key: str
+    value: str
+    line: int
+
+
+@dataclass
+class RawParagraph:
+    text: str
+    line: int
+
+
+@dataclass
+class RawItem:
+    text: str
+    line: int
+    number: int | None = None
+    children: list[RawList] = field(default_factory=list)
+
+
+@dataclass
+class RawList:
+    ordered: bool
+    line: int
+    items: list[RawItem] = field(default_factory=list)
+
+
+RawBlock = RawParagraph | RawList
+
+
+@dataclass
+class RawSection:
+    title: str
+    level: int
+    line: int
+    blocks: list[RawBlock] = field(default_factory=list)
+
+
+@dataclass
+class RawRecord:
+    """Everything the text says, with where it says it; not yet validated."""
+
+    path: str
+    sha256: str
+    title: str | None = None
+    title_line: int = 1
+    infobox_line: int | None = None
+    infobox_template: str | None = None
+    infobox: list[RawField] = field(default_factory=list)
+    lead: list[RawBlock] = field(default_factory=list)
+    sections: list[RawSection] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+# Characters that must not occur in a record: C0 and C1 controls other than TAB,
+# and the XML non-characters. They are invisible, and XML forbids most of them.
+_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffe\uffff]")
+_ITEM = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>-|\d{1,9}[.)])(?:[ \t]+(?P<text>.*)|)$")
+_INFOBOX = re.compile(r"^Infobox(?:[ \t]+(?P<template>\S.*))?$")
+
+
+def read_record(path: Path, limits: Limits = Limits(), label: str | None = None) -> RawRecord:
+    """Read one article-text file; ``label`` is the path shown in messages."""
+    label = label or str(path)
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        record = RawRecord(path=label, sha256="")
+        record.diagnostics.append(
+            Diagnostic(
+                label,
+                1,
+                "error",
+                f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}; "
+                "split the record or raise --max-bytes",
+            )
+        )
+        with path.open("rb") as handle:
+            record.sha256 = _sha256_stream(handle)
+        return record
+    return parse_bytes(path.read_bytes(), label, limits)
+
+
+def _sha256_stream(handle) -> str:
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
+    """Parse the bytes of one record; never raises for bad input."""
+    record = RawRecord(path=label, sha256=hashlib.sha256(data).hexdigest())
+    if len(data) > limits.max_bytes:
+        record.diagnostics.append(
+            Diagnostic(
+                label,
+                1,
+                "error",
+                f"file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}; "
+                "split the record or raise --max-bytes",
+            )
+        )
+        return record
+    lines = _decode_lines(data, record)
+    _Parser(record, lines, limits).run()
+    return record
+
+
+def _decode_lines(data: bytes, record: RawRecord) -> list[str]:
+    """Split into lines, decoding each one so that a bad byte names its own line."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    lines = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            record.diagnostics.append(
+                Diagnostic(
+                    record.path,
+                    number,
+                    "error",
+                    f"bytes that are not UTF-8 (0x{raw[exc.start]:02X} at byte {exc.start + 1} "
+                    "of the line); save the file as UTF-8",
+                )
+            )
+            text = raw.decode("utf-8", errors="replace")
+        bad = _FORBIDDEN.search(text)
+        if bad:
+            char = bad.group()
+            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "control character")
+            record.diagnostics.append(
+                Diagnostic(
+                    record.path,
+                    number,
+                    "error",
+                    f"forbidden character U+{ord(char):04X} ({name}) at column {bad.start() + 1}; "
+                    "records are plain text: remove it",
+                )
+            )
+            text = _FORBIDDEN.sub("\ufffd", text)
+        lines.append(text.rstrip())
+    return lines
+
+
+_CONTROL_NAMES = {"\x00": "NUL", "\r": "carriage return", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def heading_marks(stripped: str) -> tuple[int, int] | None:
+    """Count the ``=`` on each side when a line is meant as a title or heading."""
+    if not stripped.startswith("=") or len(stripped) < 2:
+        return None
+    if not (stripped.startswith("==") or stripped.endswith("=")):
+        return None
+    left = len(stripped) - len(stripped.lstrip("="))
+    right = len(stripped) - len(stripped.rstrip("="))
+    return left, right
+
+
+class _Parser:
+    """A line-by-line state machine over the decoded lines of one record."""
+
+    def __init__(self, record: RawRecord, lines: list[str], limits: Limits):
+        self.record = record
+        self.lines = lines
+        self.limits = limits
+        self.blocks: list[RawBlock] = record.lead
+        self.paragraph: list[str] = []
+        self.paragraph_line = 0
+        self.stack: list[RawList] = []
+        self.depth_reported = False
+        self.level = 1
+        self.infobox_keys: dict[str, int] = {}
+
+    def error(self, line: int, message: str) -> None:
+        self.record.diagnostics.append(Diagnostic(self.record.path, line, "error", message))
+
+    def warning(self, line: int, message: str) -> None:
+        self.record.diagnostics.append(Diagnostic(self.record.path, line, "warning", message))
+
+    # -- driver -----------------------------------------------------------------
+    def run(self) -> None:
+        lines = self.lines
+        first = next((i for i, text in enumerate(lines) if text.strip()), None)
+        if first is None:
+            what = "file is empty" if lines == [""] else "file holds only blank lines"
+            self.error(1, f"{what}; a record starts with a title line '= Title ='")
+            return
+        index = self.read_title(first)
+        index = self.read_infobox(index)
+        for number in range(index, len(lines)):
+            self.body_line(number + 1, lines[number])
+        self.flush()
+        if not self.record.lead and not self.record.sections and not self.record.infobox:
+            self.warning(self.record.title_line, "record has nothing after its title")
+
+    def read_title(self, index: int) -> int:
+        stripped = self.lines[index].strip()
+        self.record.title_line = index + 1
+        marks = heading_marks(stripped)
+        if marks == (1, 1):
+            title = stripped[1:-1].strip()
+            if not title:
+                self.error(index + 1, "title is empty; write the record's name as '= Title ='")
+            self.record.title = title or None
+            return index + 1
+        self.error(
+            index + 1,
+            "no title: the first non-blank line must be the title, written '= Title ='",
+        )
+        return index
+
+    def read_infobox(self, index: int) -> int:
+        lines = self.lines
+        while index < len(lines) and not lines[index].strip():
+            index += 1
+        if index >= len(lines):
+            return index
+        match = _INFOBOX.match(lines[index].strip())
+        if not match:
+            return index
+        self.record.infobox_line = index + 1
+        self.record.infobox_template = match.group("template")
+        index += 1
+        while index < len(lines) and lines[index].strip():
+            self.infobox_line(index + 1, lines[index])
+            index += 1
+        if not self.record.infobox:
+            self.warning(self.record.infobox_line, "'Infobox' line has no '- Key: Value' lines")
+        return index
+
+    def infobox_line(self, number: int, text: str) -> None:
+        if not text.startswith("- "):
+            hint = "infobox fields are not nested; " if text.startswith(" ") else ""
+            self.error(
+                number,
+                f"{hint}infobox line must be '- Key: Value'; "
+                "leave a blank line after the last field to end the infobox",
+            )
+            return
+        body = text[2:].strip()
+        if ": " in body:
+            key, value = body.split(": ", 1)
+        elif body.endswith(":"):
+            key, value = body[:-1], ""
+        else:
+            self.error(
+                number,
+                f"infobox line has no ': ' between key and value: {_quote(body)}; write '- Key: Value'",
+            )
+            return
+        key, value = key.strip(), value.strip()
+        if not key:
+            self.error(number, "infobox line has no key before ': '; write '- Key: Value'")
+            return
+        folded = re.sub(r"[\s_]", "", key).casefold()
+        if folded in self.infobox_keys:
+            self.error(
+                number,
+                f"duplicate infobox key {_quote(key)} (first given at line "
+                f"{self.infobox_keys[folded]}); keep one of them",
+            )
+            return
+        self.infobox_keys[folded] = number
+        if not value:
+            self.warning(number, f"infobox field {_quote(key)} has no value")
+        self.record.infobox.append(RawField(key, value, number))
+
+    # -- body -------------------------------------------------------------------
+    def body_line(self, number: int, text: str) -> None:
+        stripped = text.strip()
+        if not stripped:
+            self.flush()
+            return
+        marks = heading_marks(stripped)
+        if marks is not None:
+            self.flush()
+            self.heading(number, stripped, *marks)
+            return
+        item = _ITEM.match(text)
+        if item:
+            self.flush_paragraph()
+            self.list_item(number, item)
+            return
+        if self.stack and text[:1] in " \t":
+            last = self.stack[-1].items[-1]
+            last.text = f"{last.text} {stripped}" if last.text else stripped
+            return
+        self.end_list()
+        if not self.paragraph:
+            self.paragraph_line = number
+        self.paragraph.append(stripped)
+
+    def heading(self, number: int, stripped: str, left: int, right: int) -> None:
+        inner = stripped[left : len(stripped) - right].strip() if left + right < len(stripped) else ""
+        if left == 1 and right == 1:
+            where = "one title" if self.record.title else "its title on the first non-blank line"
+            self.error(
+                number,
+                f"title line {_quote(stripped)} out of place; a record has {where}: "
+                f"write a section as '== {inner or 'Name'} =='",
+            )
+            level = 2
+        elif left != right:
+            level = max(2, min(left, right, MAX_HEADING_LEVEL))
+            self.error(
+                number,
+                f"unbalanced heading {_quote(stripped)}: {left} '=' before the text and "
+                f"{right} after; write {_heading(inner or 'Name', level)}",
+            )
+        else:
+            level = left
+        if level > MAX_HEADING_LEVEL:
+            self.error(
+                number,
+                f"heading level {level} is too deep: at most {MAX_HEADING_LEVEL} '=' each side",
+            )
+            level = MAX_HEADING_LEVEL
+        if not inner:
+            self.error(number, "heading has no text; write '== Name =='")
+        elif level > self.level + 1:
+            self.warning(
+                number,
+                f"heading skips a level: level {level} follows level {self.level}; "
+                f"write {_heading(inner, self.level + 1)}",
+            )
+        self.level = level
+        section = RawSection(title=inner, level=level, line=number)
+        self.record.sections.append(section)
+        self.blocks = section.blocks
+
+    def list_item(self, number: int, match: re.Match[str]) -> None:
+        indent = match.group("indent")
+        marker = match.group("marker")
+        text = (match.group("text") or "").strip()
+        if "\t" in indent:
+            self.error(number, "list item indented with a tab; indent by two spaces per level")
+            indent = indent.replace("\t", "  ")
+        elif len(indent) % 2:
+            self.error(
+                number,
+                f"list item indented by {len(indent)} spaces; nest lists by two spaces per level (0, 2, 4, ...)",
+            )
+        depth = len(indent) // 2
+        if depth > len(self.stack):
+            parent = (
+                f"the item above is at {(len(self.stack) - 1) * 2} spaces"
+                if self.stack
+                else ("there is no list item above it")
+            )
+            self.error(
+                number,
+                f"list item is nested deeper than its parent: indented {len(indent)} spaces, but {parent}",
+            )
+            depth = len(self.stack)
+        if depth >= self.limits.max_depth:
+            if not self.depth_reported:
+                self.error(
+                    number,
+                    f"list nested more than {self.limits.max_depth} levels deep; flatten it or raise --max-depth",
+                )
+                self.depth_reported = True
+            depth = self.limits.max_depth - 1
+        if not text:
+            self.error(number, f"empty list item {_quote(marker)}; write the item after the marker")
+        ordered = marker != "-"
+        item = RawItem(text=text, line=number, number=int(marker[:-1]) if ordered else None)
+        del self.stack[depth + 1 :]
+        if depth < len(self.stack) and self.stack[depth].ordered != ordered:
+            del self.stack[depth:]
+        if depth == len(self.stack):
+            new = RawList(ordered=ordered, line=number)
+            if depth == 0:
+                self.blocks.append(new)
+            else:
+                self.stack[-1].items[-1].children.append(new)
+            self.stack.append(new)
+        self.stack[depth].items.append(item)
+
+    def end_list(self) -> None:
+        self.stack = []
+        self.depth_reported = False
+
+    def flush_paragraph(self) -> None:
+        if self.paragraph:
+            self.blocks.append(RawParagraph(" ".join(self.paragraph), self.paragraph_line))
+            self.paragraph = []
+
+    def flush(self) -> None:
+        self.flush_paragraph()
+        self.end_list()
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f"'{text}'"
+
+
+def _heading(text: str, level: int) -> str:
+    marks = "=" * level
+    return f"'{marks} {text} {marks}'"

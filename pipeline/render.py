@@ -1,0 +1,227 @@
+"""Stage 3: validated articles -> HTML (Jinja, autoescaped) -> PDF (WeasyPrint).
+
+A :class:`Renderer` loads templates, stylesheets and fonts once and renders many
+records. Python prepares a small view of each article (key-facts rows in order,
+keywords, the logo's location); the templates decide how it looks.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from pipeline import __version__
+from pipeline.assets import templates_dir
+from pipeline.fetch import SafeFetcher
+from pipeline.scripts import direction, runs
+from schemas import Article, Infobox, fold_key, label_for, split_family
+from schemas.infobox import LAW_ENFORCEMENT_ORDER
+
+PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+@dataclass(frozen=True)
+class BuildInfo:
+    """What every output of one build shares: its date, marking and paper."""
+
+    date: str
+    timestamp: str
+    marking: str | None = None
+    paper: str = "a4"
+    title: str = "Briefing handbook"
+    version: str = __version__
+
+    @classmethod
+    def create(cls, marking: str | None = None, paper: str = "a4", title: str = "Briefing handbook") -> BuildInfo:
+        """Dates come from SOURCE_DATE_EPOCH when set, so builds are reproducible."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC).replace(microsecond=0)
+        return cls(
+            date=moment.date().isoformat(),
+            timestamp=moment.isoformat().replace("+00:00", "Z"),
+            marking=marking or None,
+            paper=paper,
+            title=title,
+        )
+
+
+@dataclass
+class PanelValue:
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PanelRow:
+    label: str
+    keys: list[str]
+    values: list[PanelValue]
+
+
+@dataclass
+class ArticleView:
+    """An article as the templates see it."""
+
+    article: Article
+    slug: str
+    panel: list[PanelRow]
+    keywords: list[str]
+    source_line: str
+    logo_path: Path | None = None  # the logo file, inside a media folder
+    logo_src: str | None = None  # how this output refers to it
+    logo_alt: str = ""
+
+
+def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
+    """Key-facts rows: numbered families as one row; a known profile's fields first."""
+    if infobox is None:
+        return []
+    rows: dict[str, PanelRow] = {}
+    groups = {group.family.casefold(): group for group in infobox.groups}
+    for f in infobox.fields:
+        parts = split_family(f.key)
+        if parts is None:
+            rows[fold_key(f.key)] = PanelRow(f.label, [f.key], [PanelValue(f.value)])
+            continue
+        family = parts[0].casefold()
+        if f"{family}*" in rows:
+            continue
+        group = groups[family]
+        values = []
+        for entry in group.entries:
+            main = next(
+                (e for e in entry.fields if split_family(e.key)[2].casefold() in ("", "name")),
+                entry.fields[0],
+            )
+            notes = [f"{label_for(split_family(e.key)[2] or e.key)}: {e.value}" for e in entry.fields if e is not main]
+            values.append(PanelValue(main.value, notes))
+        keys = [e.key for entry in group.entries for e in entry.fields]
+        rows[f"{family}*"] = PanelRow(group.label, keys, values)
+    if infobox.profile == "law enforcement agency":
+        rank = {key: i for i, key in enumerate(LAW_ENFORCEMENT_ORDER)}
+        ordered = sorted(enumerate(rows), key=lambda pair: (rank.get(pair[1], len(rank)), pair[0]))
+        return [rows[key] for _, key in ordered]
+    return list(rows.values())
+
+
+def keywords(article: Article) -> list[str]:
+    words = [article.title]
+    infobox = article.infobox
+    if infobox:
+        if infobox.profile or infobox.template:
+            words.append(infobox.profile or infobox.template)
+        for f in infobox.fields:
+            if fold_key(f.key) in ("country", "headquarters", "parentagency") and f.value:
+                words.append(f.value)
+    return list(dict.fromkeys(words))
+
+
+class Renderer:
+    """Loads templates, stylesheets and fonts once; renders any number of records."""
+
+    def __init__(self, build: BuildInfo, media_dirs: list[Path] = ()):
+        self.build = build
+        self.templates = templates_dir()
+        self.media_dirs = [Path(m).resolve() for m in media_dirs]
+        self.fetcher = SafeFetcher([self.templates, *self.media_dirs])
+        self.env = Environment(
+            loader=FileSystemLoader(self.templates),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals.update(runs=runs, direction=direction)
+        self._weasy = None
+
+    def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
+        provenance = article.provenance
+        source = provenance.attribution or provenance.path
+        source_line = f"Source: {source}" + (f" · {provenance.licence}" if provenance.licence else "")
+        view = ArticleView(
+            article=article,
+            slug=slug,
+            panel=panel_rows(article.infobox),
+            keywords=keywords(article),
+            source_line=source_line,
+        )
+        agency = article.infobox.agency if article.infobox else None
+        if agency and agency.logo and agency.logo.file and media_dir:
+            view.logo_path = media_dir.resolve() / agency.logo.file
+            view.logo_src = view.logo_path.as_uri()
+            view.logo_alt = f"Logo of {article.title}"
+        return view
+
+    def render(self, template: str, **context) -> str:
+        return self.env.get_template(template).render(build=self.build, **context)
+
+    def factsheet_html(self, view: ArticleView) -> str:
+        return self.render("factsheet.html.j2", view=view)
+
+    def pack_html(self, views: list[ArticleView]) -> str:
+        return self.render("pack.html.j2", views=views)
+
+    # -- PDF ---------------------------------------------------------------------
+    def _weasyprint(self):
+        """WeasyPrint, its font configuration and the print stylesheet, made once."""
+        if self._weasy is None:
+            _isolate_fontconfig(self.templates / "fonts")
+            from weasyprint import CSS
+            from weasyprint.text.fonts import FontConfiguration
+
+            fonts = FontConfiguration()
+            css = CSS(
+                filename=str(self.templates / "css" / "print.css"),
+                url_fetcher=self.fetcher,
+                font_config=fonts,
+            )
+            sheets = [
+                css,
+                CSS(string=f"@page {{ size: {PAPER_SIZES[self.build.paper]}; }}", font_config=fonts),
+            ]
+            if self.build.marking:
+                sheets.append(CSS(filename=str(self.templates / "css" / "marking.css"), font_config=fonts))
+            self._weasy = (fonts, sheets)
+        return self._weasy
+
+    def pdf(self, html: str) -> tuple[bytes, int, list[str]]:
+        """Render HTML to PDF bytes; returns the bytes, the page count and refused URLs."""
+        from weasyprint import HTML
+
+        fonts, stylesheets = self._weasyprint()
+        document = HTML(
+            string=html,
+            base_url=self.templates.as_uri() + "/",
+            url_fetcher=self.fetcher,
+        ).render(stylesheets=stylesheets, font_config=fonts)
+        data = document.write_pdf(pdf_variant=None)
+        return data, len(document.pages), self.fetcher.take_refused()
+
+
+_FONTCONFIG: str | None = None
+
+
+def _isolate_fontconfig(fonts_dir: Path) -> None:
+    """Point fontconfig at the bundled fonts only: no system font can slip into a PDF.
+
+    Fallback for a character the named fonts lack then stays among the bundled
+    fonts, and two machines with different fonts installed give the same bytes.
+    """
+    global _FONTCONFIG
+    if _FONTCONFIG is None:
+        folder = tempfile.mkdtemp(prefix="make-report-fontconfig-")
+        config = Path(folder) / "fonts.conf"
+        config.write_text(
+            '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
+            f"<fontconfig><dir>{escape(str(fonts_dir))}</dir></fontconfig>\n",
+            encoding="utf-8",
+        )
+        _FONTCONFIG = str(config)
+    os.environ["FONTCONFIG_FILE"] = _FONTCONFIG

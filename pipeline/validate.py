@@ -1,0 +1,323 @@
+"""Stage 2: parsed record -> validated :class:`schemas.Article`, plus warnings.
+
+Structure errors come from the reader; this stage adds what needs meaning: typed
+infobox values that do not parse, a logo that cannot be found, characters the
+bundled fonts cannot show. Those are warnings (the source text is still shown as
+written); ``strict`` turns them into errors.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.assets import uncovered
+from pipeline.diagnostics import Diagnostic, has_errors
+from pipeline.read import RawBlock, RawList, RawParagraph, RawRecord
+from pipeline.scripts import RTL_SCRIPTS, lang_for, main_script
+from schemas import Article, Infobox, InfoboxField, ListBlock, ListItem, Paragraph, Section
+from schemas.article import Provenance, ScriptText
+from schemas.infobox import (
+    Activity,
+    DayOfYear,
+    Flag,
+    LawEnforcementAgency,
+    MediaRef,
+    Number,
+    PartialDate,
+    Person,
+    fold_key,
+    split_family,
+)
+
+NATIVE_NAME_KEYS = ("nativename", "nativenamea", "commonnativename", "nativename1")
+MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+_MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name} | {
+    name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What validation depends on beyond the record itself."""
+
+    media_dir: Path | None = None
+    strict: bool = False
+    licence: str | None = None
+    attribution: str | None = None
+
+
+@dataclass
+class Outcome:
+    """A validated article, or None, with every diagnostic of its file."""
+
+    article: Article | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.article is not None
+
+
+def validate(raw: RawRecord, options: Options = Options()) -> Outcome:
+    """Turn a parsed record into an Article; never raises for bad input."""
+    checker = _Checker(raw, options)
+    article = checker.build()
+    diagnostics = sorted(raw.diagnostics + checker.diagnostics, key=lambda d: d.line)
+    if options.strict:
+        diagnostics = [d.as_error() for d in diagnostics]
+    if has_errors(diagnostics):
+        return Outcome(None, diagnostics)
+    return Outcome(article, diagnostics)
+
+
+class _Checker:
+    def __init__(self, raw: RawRecord, options: Options):
+        self.raw = raw
+        self.options = options
+        self.diagnostics: list[Diagnostic] = []
+
+    def warn(self, line: int | None, message: str) -> None:
+        self.diagnostics.append(Diagnostic(self.raw.path, line or 1, "warning", message))
+
+    def build(self) -> Article | None:
+        raw = self.raw
+        self.check_coverage()
+        if has_errors(raw.diagnostics) or raw.title is None:
+            return None
+        infobox = self.infobox() if raw.infobox_line else None
+        try:
+            return Article(
+                title=raw.title,
+                title_line=raw.title_line,
+                native_name=self.native_name(),
+                infobox=infobox,
+                lead=[_block(b) for b in raw.lead],
+                sections=[
+                    Section(title=s.title, level=s.level, line=s.line, blocks=[_block(b) for b in s.blocks])
+                    for s in raw.sections
+                ],
+                provenance=Provenance(
+                    path=raw.path,
+                    sha256=raw.sha256,
+                    licence=self.options.licence,
+                    attribution=self.options.attribution,
+                ),
+            )
+        except ValidationError as exc:  # the reader should have caught it; say where anyway
+            for error in exc.errors():
+                self.diagnostics.append(
+                    Diagnostic(raw.path, raw.title_line, "error", f"{_loc(error['loc'])}: {error['msg']}")
+                )
+            return None
+
+    # -- infobox --------------------------------------------------------------
+    def infobox(self) -> Infobox:
+        raw = self.raw
+        fields = [InfoboxField(key=f.key, value=f.value, line=f.line) for f in raw.infobox]
+        template = raw.infobox_template
+        keys = {fold_key(f.key) for f in fields}
+        profile = None
+        agency = None
+        if (template and fold_key(template) == "lawenforcementagency") or (template is None and "agencyname" in keys):
+            profile = "law enforcement agency"
+            agency = self.agency(fields)
+        return Infobox(template=template, profile=profile, line=raw.infobox_line, fields=fields, agency=agency)
+
+    def agency(self, fields: list[InfoboxField]) -> LawEnforcementAgency:
+        plain = {
+            "agencyname": "agency_name",
+            "country": "country",
+            "headquarters": "headquarters",
+            "parentagency": "parent_agency",
+            "activitytype": "activity_type",
+            "motto": "motto",
+        }
+        data: dict = {"people": [], "activities": [], "anniversaries": []}
+        people: dict[int, Person] = {}
+        for f in fields:
+            key = fold_key(f.key)
+            if not f.value:
+                continue
+            if key in plain:
+                data[plain[key]] = f.value
+            elif key in NATIVE_NAME_KEYS:
+                data.setdefault("native_name", f.value)
+            elif key in ("gendarmerie", "police"):
+                data[key] = self.flag(f)
+            elif key == "logo":
+                data["logo"] = self.logo(f)
+            elif key in ("formed", "formedyear"):
+                data["formed"] = self.partial_date(f)
+            elif key == "employees":
+                data["employees"] = self.number(f)
+            elif key == "website":
+                data["website"] = self.website(f)
+            elif (parts := split_family(f.key)) is not None:
+                family, index, attribute = parts
+                family, attribute = family.casefold(), attribute.casefold()
+                if family == "person" and attribute in ("name", "title"):
+                    person = people.setdefault(index, Person(index=index))
+                    setattr(person, attribute, f.value)
+                elif family == "activity" and attribute == "name":
+                    data["activities"].append(Activity(index=index, name=f.value))
+                elif family == "anniversary" and attribute == "":
+                    data["anniversaries"].append(self.day_of_year(f, index))
+        data["people"] = [people[i] for i in sorted(people)]
+        return LawEnforcementAgency(**data)
+
+    def flag(self, f: InfoboxField) -> Flag:
+        value = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}.get(
+            f.value.strip().casefold()
+        )
+        if value is None:
+            self.warn(f.line, f"infobox '{f.key}': expected yes or no, got '{f.value}'; shown as written")
+        return Flag(text=f.value, value=value)
+
+    def day_of_year(self, f: InfoboxField, index: int) -> DayOfYear:
+        match = re.fullmatch(
+            r"(?:(?P<m1>[A-Za-z]+)\.? (?P<d1>\d{1,2})|(?P<d2>\d{1,2}) (?P<m2>[A-Za-z]+)\.?)"
+            r"(?:\s*\((?P<label>[^()]+)\))?",
+            f.value.strip(),
+        )
+        if match:
+            month = _MONTHS.get((match["m1"] or match["m2"]).casefold())
+            day = int(match["d1"] or match["d2"])
+            if month and 1 <= day <= calendar.monthrange(2024, month)[1]:
+                label = match["label"].strip() if match["label"] else None
+                return DayOfYear(index=index, text=f.value, month=month, day=day, label=label)
+        self.warn(
+            f.line,
+            f"infobox '{f.key}': expected a day of the year such as 'November 10 (Police Day)', "
+            f"got '{f.value}'; shown as written",
+        )
+        return DayOfYear(index=index, text=f.value)
+
+    def partial_date(self, f: InfoboxField) -> PartialDate:
+        text = f.value.strip()
+        if re.fullmatch(r"\d{3,4}", text):
+            return PartialDate(text=f.value, year=int(text))
+        patterns = (
+            r"(?P<d>\d{1,2}) (?P<m>[A-Za-z]+) (?P<y>\d{3,4})",
+            r"(?P<m>[A-Za-z]+) (?P<d>\d{1,2}), (?P<y>\d{3,4})",
+            r"(?P<y>\d{4})-(?P<mn>\d{2})-(?P<d>\d{2})",
+            r"(?P<m>[A-Za-z]+) (?P<y>\d{3,4})",
+        )
+        for pattern in patterns:
+            match = re.fullmatch(pattern, text)
+            if not match:
+                continue
+            groups = match.groupdict()
+            month = int(groups["mn"]) if groups.get("mn") else _MONTHS.get((groups.get("m") or "").casefold())
+            day = int(groups["d"]) if groups.get("d") else None
+            year = int(groups["y"])
+            if month and 1 <= month <= 12 and (day is None or 1 <= day <= calendar.monthrange(year or 4, month)[1]):
+                return PartialDate(text=f.value, year=year, month=month, day=day)
+        self.warn(f.line, f"infobox '{f.key}': expected a year or a date, got '{f.value}'; shown as written")
+        return PartialDate(text=f.value)
+
+    def number(self, f: InfoboxField) -> Number:
+        match = re.fullmatch(
+            r"(?:about |approx\.? |c\. ?|~)?(\d{1,3}(?:[, ]\d{3})+|\d+)\+?(?:\s*\(.*\))?", f.value.strip()
+        )
+        if match:
+            return Number(text=f.value, value=int(re.sub(r"[, ]", "", match[1])))
+        self.warn(
+            f.line,
+            f"infobox '{f.key}': expected a number such as '11,000', got '{f.value}'; shown as written",
+        )
+        return Number(text=f.value, value=None)
+
+    def website(self, f: InfoboxField) -> str:
+        if not re.fullmatch(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?", f.value.strip()):
+            self.warn(f.line, f"infobox '{f.key}': '{f.value}' does not look like a web address")
+        return f.value
+
+    def logo(self, f: InfoboxField) -> MediaRef:
+        name = re.sub(r"^(?:File|Image):", "", f.value.strip(), flags=re.IGNORECASE).strip()
+        unsafe = (
+            not name
+            or "/" in name
+            or "\\" in name
+            or name.startswith(".")
+            or ":" in name
+            or Path(name).suffix.casefold() not in MEDIA_SUFFIXES
+        )
+        if unsafe:
+            self.warn(
+                f.line,
+                f"infobox '{f.key}': '{f.value}' is not an image file name ('File:Name.png') in the "
+                "media folder; it is shown as text and not loaded",
+            )
+            return MediaRef(text=f.value, file=None)
+        media = self.options.media_dir
+        if media is None or not (media / name).is_file():
+            where = f"{media}/" if media else "the media folder"
+            self.warn(f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown")
+            return MediaRef(text=f.value, file=None)
+        return MediaRef(text=f.value, file=name)
+
+    def native_name(self) -> ScriptText | None:
+        value = next((f.value for f in self.raw.infobox if fold_key(f.key) in NATIVE_NAME_KEYS and f.value), None)
+        if value is None:
+            return None
+        script = main_script(value)
+        if script is None:
+            return ScriptText(text=value, lang="und")
+        return ScriptText(text=value, lang=lang_for(value, script), dir="rtl" if script in RTL_SCRIPTS else "ltr")
+
+    # -- every string ------------------------------------------------------------
+    def check_coverage(self) -> None:
+        for text, line in _strings(self.raw):
+            missing = uncovered(text)
+            if missing:
+                shown = " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:5])
+                more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+                self.warn(line, f"the bundled fonts have no glyph for {shown}{more}; they print as boxes")
+
+
+def _strings(raw: RawRecord) -> Iterator[tuple[str, int]]:
+    if raw.title:
+        yield raw.title, raw.title_line
+    for f in raw.infobox:
+        yield f"{f.key} {f.value}", f.line
+    yield from _block_strings(raw.lead)
+    for section in raw.sections:
+        yield section.title, section.line
+        yield from _block_strings(section.blocks)
+
+
+def _block_strings(blocks: list[RawBlock]) -> Iterator[tuple[str, int]]:
+    for block in blocks:
+        if isinstance(block, RawParagraph):
+            yield block.text, block.line
+        else:
+            for item in block.items:
+                yield item.text, item.line
+                yield from _block_strings(item.children)
+
+
+def _block(block: RawBlock) -> Paragraph | ListBlock:
+    if isinstance(block, RawParagraph):
+        return Paragraph(text=block.text, line=block.line)
+    return _list(block)
+
+
+def _list(block: RawList) -> ListBlock:
+    return ListBlock(
+        ordered=block.ordered,
+        line=block.line,
+        items=[
+            ListItem(text=i.text, line=i.line, number=i.number, children=[_list(c) for c in i.children])
+            for i in block.items
+        ],
+    )
+
+
+def _loc(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc)
