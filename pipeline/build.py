@@ -86,6 +86,7 @@ def check(sources: list[Source], strict: bool = False, limits: Limits = Limits()
             raw,
             Options(
                 media_dir=source.media_dir,
+                media_label=source.media_label,
                 strict=strict,
                 licence=credit.licence,
                 attribution=credit.attribution,

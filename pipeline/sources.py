@@ -31,6 +31,10 @@ class Source:
     def media_dir(self) -> Path:
         return self.path.parent / "media"
 
+    @property
+    def media_label(self) -> str:
+        return str(Path(self.label).parent / "media")
+
 
 def _label(path: Path) -> str:
     try:

@@ -47,6 +47,7 @@ class Options:
     """What validation depends on beyond the record itself."""
 
     media_dir: Path | None = None
+    media_label: str | None = None  # how messages name the media folder
     strict: bool = False
     licence: str | None = None
     attribution: str | None = None
@@ -257,7 +258,7 @@ class _Checker:
             return MediaRef(text=f.value, file=None)
         media = self.options.media_dir
         if media is None or not (media / name).is_file():
-            where = f"{media}/" if media else "the media folder"
+            where = f"{self.options.media_label or media}/" if media else "the media folder"
             self.warn(f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown")
             return MediaRef(text=f.value, file=None)
         return MediaRef(text=f.value, file=name)

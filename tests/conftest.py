@@ -1,0 +1,104 @@
+"""Shared helpers: run the command as a user would, read PDFs as a user would."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+ROOT = Path(__file__).resolve().parent.parent
+RECORDS = ROOT / "records"
+SAMPLE = RECORDS / "tajikistani-internal-troops.txt"
+TEST_RECORDS = Path(__file__).resolve().parent / "data" / "records"
+EPOCH = "1764028800"  # 2025-11-25T00:00:00Z
+
+
+@pytest.fixture(autouse=True)
+def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+def cli(*args: str | Path) -> Result:
+    """Run make-report in-process; exceptions are not swallowed into a pass."""
+    from pipeline.cli import main
+
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"make-report raised {result.exception!r}\n{result.stderr}") from result.exception
+    return result
+
+
+def run_command(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run make-report in a child process, exactly as from a shell."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *[str(a) for a in args]],
+        cwd=cwd or ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def normalise(text: str) -> str:
+    """Drop whitespace and hyphens, so line breaks and hyphenation do not matter."""
+    return re.sub(r"[\s\u00ad\u2010\u2011-]+", "", text)
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def source_strings(path: Path) -> list[str]:
+    """Every string of a record a reader must find in an output: title, infobox, text, items."""
+    from pipeline.read import read_record
+    from pipeline.validate import validate
+
+    article = validate(read_record(path)).article
+    assert article is not None
+    strings = [article.title]
+    if article.infobox:
+        for field in article.infobox.fields:
+            strings.append(field.value)
+
+    def blocks(items):
+        for block in items:
+            if block.kind == "paragraph":
+                strings.append(block.text)
+            else:
+                for item in block.items:
+                    strings.append(item.text)
+                    blocks(item.children)
+
+    blocks(article.lead)
+    for section in article.sections:
+        strings.append(section.title)
+        blocks(section.blocks)
+    return [s for s in strings if s]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build of the sample and the test records, shared by the read-only tests."""
+    out = tmp_path_factory.mktemp("built")
+    env = {"SOURCE_DATE_EPOCH": EPOCH}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        result = cli("build", RECORDS, TEST_RECORDS, "-o", out, "--single-file", "--marking", "UNCLASSIFIED")
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    assert result.exit_code == 0, result.stderr
+    return out
