@@ -42,6 +42,7 @@ class Run:
     text: str
     lang: str | None = None
     dir: str | None = None
+    piece: bool = False  # one piece of a long run: rendered as its own inline box
 
 
 def script_of(char: str) -> str | None:
@@ -88,7 +89,30 @@ def runs(text: str) -> list[Run]:
         result.append(_run(text[start:end], current))
         start = end
     result.append(Run(text[start:]))
-    return _merge(result)
+    return [piece for run in _merge(result) for piece in _pieces(run)]
+
+
+#: Longest stretch of text given to the layout engine as one box. WeasyPrint lays out
+#: a line by shaping the whole rest of its text box, which is quadratic in the box's
+#: length: a 200,000-character paragraph in one box takes minutes, in pieces seconds.
+PIECE = 2000
+
+
+def _pieces(run: Run) -> list[Run]:
+    if len(run.text) <= PIECE:
+        return [run]
+    pieces = []
+    text = run.text
+    while len(text) > PIECE:
+        cut = text.rfind(" ", PIECE // 2, PIECE)
+        if cut < 0:
+            cut = text.find(" ", PIECE)
+            if cut < 0:
+                break
+        pieces.append(Run(text[: cut + 1], run.lang, run.dir, piece=True))
+        text = text[cut + 1 :]
+    pieces.append(Run(text, run.lang, run.dir, piece=True))
+    return pieces
 
 
 def _run(text: str, script: str) -> Run:
