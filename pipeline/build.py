@@ -238,9 +238,9 @@ class Builder:
         digest = hashlib.sha256(self.fingerprint.encode() + text.encode("utf-8"))
         for record in records:
             infobox = record.outcome.article.infobox
-            logo = infobox.agency.logo if infobox and infobox.agency else None
-            if logo and logo.file:
-                digest.update((record.source.media_dir / logo.file).read_bytes())
+            image = infobox.image if infobox else None
+            if image and image.file:
+                digest.update((record.source.media_dir / image.file).read_bytes())
         return digest.hexdigest()
 
     def _reusable(self, name: str, text: str, records: list[Checked]) -> bool:

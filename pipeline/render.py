@@ -152,9 +152,9 @@ class Renderer:
             keywords=keywords(article),
             source_line=source_line,
         )
-        agency = article.infobox.agency if article.infobox else None
-        if agency and agency.logo and agency.logo.file and media_dir:
-            view.logo_path = media_dir.resolve() / agency.logo.file
+        image = article.infobox.image if article.infobox else None
+        if image and image.file and media_dir:
+            view.logo_path = media_dir.resolve() / image.file
             view.logo_src = view.logo_path.as_uri()
             view.logo_alt = f"Logo of {article.title}"
         return view

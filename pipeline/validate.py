@@ -36,6 +36,7 @@ from schemas.infobox import (
 )
 
 NATIVE_NAME_KEYS = ("nativename", "nativenamea", "commonnativename", "nativename1")
+IMAGE_KEYS = ("logo", "image", "insignia", "flag", "seal")
 MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name} | {
     name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name
@@ -128,7 +129,13 @@ class _Checker:
         if (template and fold_key(template) == "lawenforcementagency") or (template is None and "agencyname" in keys):
             profile = "law enforcement agency"
             agency = self.agency(fields)
-        return Infobox(template=template, profile=profile, line=raw.infobox_line, fields=fields, agency=agency)
+        image = agency.logo if agency else None
+        if image is None:
+            first = next((f for f in fields if fold_key(f.key) in IMAGE_KEYS and f.value), None)
+            image = self.logo(first) if first else None
+        return Infobox(
+            template=template, profile=profile, line=raw.infobox_line, fields=fields, image=image, agency=agency
+        )
 
     def agency(self, fields: list[InfoboxField]) -> LawEnforcementAgency:
         plain = {

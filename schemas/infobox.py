@@ -219,6 +219,7 @@ class Infobox(Model):
     profile: str | None = Field(default=None, description="typed profile applied, if any")
     line: Line = None
     fields: list[InfoboxField] = Field(default_factory=list, description="in source order")
+    image: MediaRef | None = Field(default=None, description="from a Logo or Image field, any template")
     agency: LawEnforcementAgency | None = None
 
     @computed_field

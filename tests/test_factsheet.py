@@ -148,3 +148,29 @@ def test_markup_in_a_record_is_text_and_files_are_never_opened(tmp_path: Path):
     assert normalise(f'<img src="file://{canary}">') in normalise(text)
     assert normalise(f'<link rel="attachment" href="file://{canary}">') in normalise(text)
     assert b"CANARY-7f3a" not in pdf.read_bytes()
+
+
+def test_logo_from_the_media_folder_is_shown(tmp_path: Path):
+    from PIL import Image
+
+    records = tmp_path / "records"
+    (records / "media").mkdir(parents=True)
+    Image.new("RGB", (40, 40), (31, 58, 95)).save(records / "media" / "emblem.png")
+    (records / "unit.txt").write_text(
+        "= Unit =\n\nInfobox military unit\n- Unitname: Unit\n- Image: File:emblem.png\n\nText.\n", encoding="utf-8"
+    )
+    result = cli("build", records, "-o", tmp_path / "out", "--format", "pdf,html")
+    assert result.exit_code == 0 and "warning" not in result.stderr, result.stderr
+    with pikepdf.open(tmp_path / "out" / "unit.pdf") as pdf:
+        images = [k for k, v in pdf.pages[0].Resources.get("/XObject", {}).items() if v.Subtype == "/Image"]
+    assert len(images) == 1
+    copied = tmp_path / "out" / "handbook" / "media" / "unit-logo.png"
+    assert copied.read_bytes() == (records / "media" / "emblem.png").read_bytes()
+    assert 'src="media/unit-logo.png"' in (tmp_path / "out" / "handbook" / "unit.xhtml").read_text(encoding="utf-8")
+
+
+def test_missing_logo_leaves_no_image(sheet: Path):
+    with pikepdf.open(sheet) as pdf:
+        for page in pdf.pages:
+            xobjects = page.Resources.get("/XObject", {})
+            assert not [k for k, v in xobjects.items() if v.Subtype == "/Image"]
