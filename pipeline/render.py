@@ -7,7 +7,9 @@ keywords, the logo's location); the templates decide how it looks.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -217,6 +219,7 @@ def _isolate_fontconfig(fonts_dir: Path) -> None:
     global _FONTCONFIG
     if _FONTCONFIG is None:
         folder = tempfile.mkdtemp(prefix="make-report-fontconfig-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         config = Path(folder) / "fonts.conf"
         config.write_text(
             '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
