@@ -180,7 +180,15 @@ def _decode_lines(data: bytes, record: RawRecord) -> list[str]:
     return lines
 
 
-_CONTROL_NAMES = {"\x00": "NUL", "\r": "carriage return", "\x1b": "ESC", "\x7f": "DEL"}
+_CONTROL_NAMES = {
+    "\x00": "NUL",
+    "\r": "carriage return",
+    "\x1b": "ESC",
+    "\x7f": "DEL",
+    "\x85": "NEL",
+    "\ufffe": "noncharacter",
+    "\uffff": "noncharacter",
+}
 
 
 def heading_marks(stripped: str) -> tuple[int, int] | None:
@@ -206,6 +214,7 @@ class _Parser:
         self.paragraph_line = 0
         self.stack: list[RawList] = []
         self.depth_reported = False
+        self.written_depth = -1  # depth of the last list item as written, before clamping
         self.level = 1
         self.infobox_keys: dict[str, int] = {}
 
@@ -379,17 +388,18 @@ class _Parser:
                 f"list item indented by {len(indent)} spaces; nest lists by two spaces per level (0, 2, 4, ...)",
             )
         depth = len(indent) // 2
-        if depth > len(self.stack):
+        if depth > self.written_depth + 1:
             parent = (
-                f"the item above is at {(len(self.stack) - 1) * 2} spaces"
+                f"the item above is at {self.written_depth * 2} spaces"
                 if self.stack
-                else ("there is no list item above it")
+                else "there is no list item above it"
             )
             self.error(
                 number,
                 f"list item is nested deeper than its parent: indented {len(indent)} spaces, but {parent}",
             )
-            depth = len(self.stack)
+            depth = self.written_depth + 1
+        self.written_depth = depth
         if depth >= self.limits.max_depth:
             if not self.depth_reported:
                 self.error(
@@ -416,6 +426,7 @@ class _Parser:
 
     def end_list(self) -> None:
         self.stack = []
+        self.written_depth = -1
         self.depth_reported = False
 
     def flush_paragraph(self) -> None:
