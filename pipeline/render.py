@@ -155,8 +155,9 @@ class Renderer:
             source_line=source_line,
         )
         image = article.infobox.image if article.infobox else None
-        if image and image.file and media_dir:
-            view.logo_path = media_dir.resolve() / image.file
+        path = (media_dir / image.file).resolve() if image and image.file and media_dir else None
+        if path and path.is_relative_to(media_dir.resolve()) and path.is_file():  # never a link out of media/
+            view.logo_path = path
             view.logo_src = view.logo_path.as_uri()
             view.logo_alt = f"Logo of {article.title}"
         return view

@@ -50,7 +50,7 @@ def discover(arguments: list[Path]) -> list[Source]:
         if argument.is_dir():
             root = argument.resolve()
             for path in sorted(argument.rglob("*")):
-                relative = path.resolve().relative_to(root)
+                relative = path.relative_to(argument)  # as listed: a symlink may point anywhere
                 if path.suffix in RECORD_SUFFIXES and path.is_file() and "media" not in relative.parts[:-1]:
                     name = f"{root.name}/{relative.as_posix()}"
                     found.setdefault(path.resolve(), Source(path, _label(path), name))

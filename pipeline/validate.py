@@ -264,9 +264,16 @@ class _Checker:
             )
             return MediaRef(text=f.value, file=None)
         media = self.options.media_dir
+        where = f"{self.options.media_label or media}/" if media else "the media folder"
         if media is None or not (media / name).is_file():
-            where = f"{self.options.media_label or media}/" if media else "the media folder"
             self.warn(f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown")
+            return MediaRef(text=f.value, file=None)
+        if not (media / name).resolve().is_relative_to(media.resolve()):
+            self.warn(
+                f.line,
+                f"infobox '{f.key}': image '{name}' in {where} links to a file outside the media folder; "
+                "it is not loaded",
+            )
             return MediaRef(text=f.value, file=None)
         return MediaRef(text=f.value, file=name)
 
