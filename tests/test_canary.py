@@ -56,7 +56,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
 
 
 def test_build_succeeds_and_says_what_it_did_not_load(planted):
-    out, _canary, stderr = planted
+    _out, _canary, stderr = planted
     assert stderr.endswith("exit 0"), stderr
     assert "infobox 'Image': 'File:../canary.png' is not an image file name" in stderr
 
