@@ -9,9 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given, settings
 
-from tests.fuzzing import article_texts, check, random_bytes  # noqa: E402
+from tests.fuzzing import article_texts, check, random_bytes
 
 
 def main() -> None:
