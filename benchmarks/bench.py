@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.build import BuildOptions, Builder
+from pipeline.build import Builder, BuildOptions
 from pipeline.read import read_record
 from pipeline.render import BuildInfo, Renderer
 from pipeline.validate import validate
@@ -67,7 +67,7 @@ def main() -> None:
 
         long = Path(folder) / "long" / "long.txt"
         long.parent.mkdir()
-        words = " ".join("lorem ipsum dolor sit amet consectetur".split() * 5000)[:195000]
+        words = " ".join(["lorem", "ipsum", "dolor", "sit", "amet", "consectetur"] * 5000)[:195000]
         long.write_text(f"= Long =\n\n{words} {'Z' * 5000}\n", encoding="utf-8")
 
         def long_sheet() -> None:
