@@ -57,17 +57,9 @@ def pdf_text(path: Path) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
 
 
-def source_strings(path: Path) -> list[str]:
-    """Every string of a record a reader must find in an output: title, infobox, text, items."""
-    from pipeline.read import read_record
-    from pipeline.validate import validate
-
-    article = validate(read_record(path)).article
-    assert article is not None
-    strings = [article.title]
-    if article.infobox:
-        for field in article.infobox.fields:
-            strings.append(field.value)
+def article_strings(article) -> list[str]:
+    """Every string of an article a reader must find in an output: title, infobox, text, items."""
+    strings = [article.title] + [f.value for f in (article.infobox.fields if article.infobox else [])]
 
     def blocks(items):
         for block in items:
@@ -83,6 +75,16 @@ def source_strings(path: Path) -> list[str]:
         strings.append(section.title)
         blocks(section.blocks)
     return [s for s in strings if s]
+
+
+def source_strings(path: Path) -> list[str]:
+    """The strings of a record file, read and validated as the build does."""
+    from pipeline.read import read_record
+    from pipeline.validate import validate
+
+    article = validate(read_record(path)).article
+    assert article is not None
+    return article_strings(article)
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from pipeline.read import parse_bytes
 from pipeline.render import BuildInfo, Renderer
 from pipeline.validate import validate
 
+from .conftest import article_strings
+
 ALPHABETS = [
     "abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789.,;:()'\"&<>/-",
     "Қӯшунҳои дохилии Тоҷикистон ЖЩЯ",
@@ -97,21 +99,7 @@ def check(data: bytes) -> bool:
     chapter = Handbook(_RENDERER, [view]).files()["fuzz.xhtml"]
     root = etree.fromstring(chapter, etree.XMLParser(resolve_entities=False, no_network=True))
     shown = collapse("".join(root.itertext()))
-    strings = [article.title] + [f.value for f in (article.infobox.fields if article.infobox else [])]
-
-    def blocks(items):
-        for block in items:
-            if block.kind == "paragraph":
-                strings.append(block.text)
-            else:
-                for item in block.items:
-                    strings.append(item.text)
-                    blocks(item.children)
-
-    blocks(article.lead)
-    for section in article.sections:
-        strings.append(section.title)
-        blocks(section.blocks)
+    strings = article_strings(article)
     for string in strings:
         assert collapse(string) in shown, string
     return True
