@@ -80,11 +80,10 @@ def check(sources: list[Source], strict: bool = False, limits: Limits = Limits()
     results = []
     for source in sources:
         credit, credit_problems = credit_for(source)
-        raw = read_record(source.path, limits, label=source.label)
-        raw.path = source.name
         outcome = validate(
-            raw,
+            read_record(source.path, limits, label=source.label),
             Options(
+                source_name=source.name,
                 media_dir=source.media_dir,
                 media_label=source.media_label,
                 strict=strict,
@@ -92,9 +91,7 @@ def check(sources: list[Source], strict: bool = False, limits: Limits = Limits()
                 attribution=credit.attribution,
             ),
         )
-        outcome.diagnostics = [
-            Diagnostic(source.label, d.line, d.severity, d.message) for d in outcome.diagnostics
-        ] + credit_problems
+        outcome.diagnostics += credit_problems
         if credit_problems:
             outcome.article = None
         results.append(Checked(source, outcome))
@@ -178,26 +175,27 @@ class Builder:
 
     # -- steps ------------------------------------------------------------------
     def _factsheets(self, renderer: Renderer, views: list[ArticleView], valid: list[Checked]) -> None:
-        pages = {
-            f"{view.slug}.pdf": (renderer.factsheet_html(view), record)
+        sheets = [
+            (f"{view.slug}.pdf", renderer.factsheet_html(view), record)
             for view, record in zip(views, valid, strict=True)
-        }
-        pending = {name: html for name, (html, record) in pages.items() if not self._reusable(name, html, [record])}
-        rendered = self._render_pdfs(renderer, pending)
-        for name, (html, record) in pages.items():
-            self._emit(name, "factsheet", [record], lambda name=name: Rendered(*rendered[name]), html)
+        ]
+        fresh = {name: html for name, html, record in sheets if not self._reusable(name, html, [record])}
+        rendered = self._render_in_workers(renderer, fresh) if self.options.jobs > 1 and len(fresh) > 1 else {}
+        for name, html, record in sheets:
+            if name not in fresh:
+                self._reuse(name)
+            else:  # one at a time without workers: each sheet is on disk as soon as it is made
+                made = rendered[name] if name in rendered else Rendered(*renderer.pdf(html))
+                self._write(name, "factsheet", [record], made, html)
 
-    def _render_pdfs(self, renderer: Renderer, pending: dict[str, str]) -> dict[str, tuple[bytes, int, list[str]]]:
-        """HTML -> PDF for every sheet that changed, in worker processes when --jobs > 1."""
-        if self.options.jobs <= 1 or len(pending) <= 1:
-            return {name: renderer.pdf(html) for name, html in pending.items()}
+    def _render_in_workers(self, renderer: Renderer, pending: dict[str, str]) -> dict[str, Rendered]:
         with ProcessPoolExecutor(
             max_workers=self.options.jobs,
             initializer=_worker_init,
             initargs=(self.info, renderer.media_dirs),
         ) as pool:
             futures = {name: pool.submit(_worker_pdf, html) for name, html in pending.items()}
-            return {name: future.result() for name, future in futures.items()}
+            return {name: Rendered(*future.result()) for name, future in futures.items()}
 
     def _emit(
         self,
@@ -209,28 +207,29 @@ class Builder:
     ) -> None:
         """Write one output, unless the same inputs already gave the file on disk."""
         if key_text is not None and self._reusable(name, key_text, records):
-            self.manifest["files"].append(self.previous[name])
-            self.result.reused.append(name)
+            self._reuse(name)
         else:
-            made = make()
-            label = records[0].source.label if len(records) == 1 else name
-            self.result.refused += [
-                Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}") for url in made.refused
-            ]
-            self.out.write(name, made.data)
-            entry: dict[str, Any] = {
-                "path": name,
-                "kind": kind,
-                "size": len(made.data),
-                "sha256": sha256(made.data),
-            }
-            if made.pages is not None:
-                entry["pages"] = made.pages
-            entry["sources"] = [{"path": r.source.name, "sha256": r.outcome.article.provenance.sha256} for r in records]
-            if key_text is not None:
-                entry["key"] = self._key(key_text, records)
-            self.manifest["files"].append(entry)
-            self.result.written.append(name)
+            self._write(name, kind, records, make(), key_text)
+
+    def _reuse(self, name: str) -> None:
+        self.manifest["files"].append(self.previous[name])
+        self.result.reused.append(name)
+        self.out.write_manifest(self.manifest)
+
+    def _write(self, name: str, kind: str, records: list[Checked], made: Rendered, key_text: str | None) -> None:
+        label = records[0].source.label if len(records) == 1 else name
+        self.result.refused += [
+            Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}") for url in made.refused
+        ]
+        self.out.write(name, made.data)
+        entry: dict[str, Any] = {"path": name, "kind": kind, "size": len(made.data), "sha256": sha256(made.data)}
+        if made.pages is not None:
+            entry["pages"] = made.pages
+        entry["sources"] = [{"path": r.source.name, "sha256": r.outcome.article.provenance.sha256} for r in records]
+        if key_text is not None:
+            entry["key"] = self._key(key_text, records)
+        self.manifest["files"].append(entry)
+        self.result.written.append(name)
         self.out.write_manifest(self.manifest)
 
     def _key(self, text: str, records: list[Checked]) -> str:

@@ -47,6 +47,7 @@ _MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if n
 class Options:
     """What validation depends on beyond the record itself."""
 
+    source_name: str | None = None  # how outputs name the source (messages use the path as given)
     media_dir: Path | None = None
     media_label: str | None = None  # how messages name the media folder
     strict: bool = False
@@ -105,7 +106,7 @@ class _Checker:
                     for s in raw.sections
                 ],
                 provenance=Provenance(
-                    path=raw.path,
+                    path=self.options.source_name or raw.path,
                     sha256=raw.sha256,
                     licence=self.options.licence,
                     attribution=self.options.attribution,
