@@ -84,7 +84,7 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
     """
     found = discover(_sources(sources))
     if not found:
-        raise click.UsageError("no record files (*.txt) found in the given SOURCES")
+        raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
     records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth))
     _report(records)
     invalid = [r for r in records if not r.ok]
@@ -163,7 +163,7 @@ def build(
     )
     arguments = _sources(sources)
     if not discover(arguments):
-        raise click.UsageError("no record files (*.txt) found in the given SOURCES")
+        raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
     started = time.perf_counter()
     try:
         result = Builder(options).run(arguments)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -85,6 +86,9 @@ class RawRecord:
     lead: list[RawBlock] = field(default_factory=list)
     sections: list[RawSection] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    #: A record authored as JSON (schemas.Article without provenance), with its lines.
+    authored: dict | None = None
+    lines: list[str] = field(default_factory=list)
 
 
 # Characters that must not occur in a record: C0 and C1 controls other than TAB,
@@ -112,6 +116,8 @@ def read_record(path: Path, limits: Limits = Limits(), label: str | None = None)
         with path.open("rb") as handle:
             record.sha256 = _sha256_stream(handle)
         return record
+    if path.suffix.lower() == ".json":
+        return parse_json(path.read_bytes(), label, limits)
     return parse_bytes(path.read_bytes(), label, limits)
 
 
@@ -138,6 +144,33 @@ def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord
         return record
     lines = _decode_lines(data, record)
     _Parser(record, lines, limits).run()
+    return record
+
+
+def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
+    """A record authored as JSON: syntax checked here, its shape by the schemas stage."""
+    record = RawRecord(path=label, sha256=hashlib.sha256(data).hexdigest())
+    if len(data) > limits.max_bytes:
+        record.diagnostics.append(
+            Diagnostic(label, 1, "error", f"file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}")
+        )
+        return record
+    record.lines = _decode_lines(data, record)
+    if record.diagnostics:
+        return record
+    try:
+        value = json.loads("\n".join(record.lines))
+    except json.JSONDecodeError as exc:
+        record.diagnostics.append(Diagnostic(label, exc.lineno, "error", f"not valid JSON: {exc.msg}"))
+        return record
+    except RecursionError:
+        record.diagnostics.append(Diagnostic(label, 1, "error", "JSON nested too deeply"))
+        return record
+    if not isinstance(value, dict):
+        record.diagnostics.append(Diagnostic(label, 1, "error", 'a JSON record is an object: {"title": ...}'))
+        return record
+    record.authored = value
+    record.title = value.get("title") if isinstance(value.get("title"), str) else None
     return record
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic
 
-RECORD_SUFFIXES = {".txt"}
+RECORD_SUFFIXES = {".txt", ".json"}
 SOURCES_FILE = "sources.toml"
 
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from pipeline.assets import uncovered
 from pipeline.diagnostics import Diagnostic, has_errors
-from pipeline.read import RawBlock, RawList, RawParagraph, RawRecord
+from pipeline.read import RawBlock, RawField, RawItem, RawList, RawParagraph, RawRecord, RawSection
 from pipeline.scripts import RTL_SCRIPTS, lang_for, main_script
 from schemas import Article, Infobox, InfoboxField, ListBlock, ListItem, Paragraph, Section
 from schemas.article import Provenance, ScriptText
@@ -69,6 +69,8 @@ class Outcome:
 
 def validate(raw: RawRecord, options: Options = Options()) -> Outcome:
     """Turn a parsed record into an Article; never raises for bad input."""
+    if raw.authored is not None:
+        _read_authored(raw)
     checker = _Checker(raw, options)
     article = checker.build()
     diagnostics = sorted(raw.diagnostics + checker.diagnostics, key=lambda d: d.line)
@@ -295,6 +297,55 @@ class _Checker:
                 shown = " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:5])
                 more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
                 self.warn(line, f"the bundled fonts have no glyph for {shown}{more}; they print as boxes")
+
+
+def _read_authored(raw: RawRecord) -> None:
+    """A JSON record: check its shape against the schema, then treat it as if read from text.
+
+    The same checks (typed profiles, images, fonts) then apply to both ways of writing
+    a record. Provenance is always computed here, never taken from the file.
+    """
+    data = {**raw.authored, "provenance": {"path": raw.path, "sha256": raw.sha256}}
+    try:
+        article = Article.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            raw.diagnostics.append(
+                Diagnostic(
+                    raw.path, _json_line(raw.lines, error["loc"]), "error", f"{_loc(error['loc'])}: {error['msg']}"
+                )
+            )
+        return
+    raw.title, raw.title_line = article.title, article.title_line or 1
+    if article.infobox:
+        raw.infobox_line = article.infobox.line or 1
+        raw.infobox_template = article.infobox.template
+        raw.infobox = [RawField(f.key, f.value, f.line or raw.infobox_line) for f in article.infobox.fields]
+    raw.lead = [_raw_block(b) for b in article.lead]
+    raw.sections = [
+        RawSection(s.title, s.level, s.line or 1, [_raw_block(b) for b in s.blocks]) for s in article.sections
+    ]
+
+
+def _raw_block(block: Paragraph | ListBlock) -> RawBlock:
+    if isinstance(block, Paragraph):
+        return RawParagraph(block.text, block.line or 1)
+    return RawList(
+        block.ordered,
+        block.line or 1,
+        [RawItem(i.text, i.line or 1, i.number, [_raw_block(c) for c in i.children]) for i in block.items],
+    )
+
+
+def _json_line(lines: list[str], loc: tuple) -> int:
+    """Where a JSON error is: the first line holding the innermost key named in its location."""
+    keys = [part for part in loc if isinstance(part, str)]
+    if keys:
+        needle = f'"{keys[-1]}"'
+        for number, line in enumerate(lines, start=1):
+            if needle in line:
+                return number
+    return 1
 
 
 def _strings(raw: RawRecord) -> Iterator[tuple[str, int]]:

@@ -106,3 +106,33 @@ def test_no_traceback_from_a_real_process(tmp_path: Path):
     assert process.returncode == 1
     assert f"{record}:1: error:" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+def test_json_record_is_checked_like_text(tmp_path: Path):
+    record = tmp_path / "agency.json"
+    record.write_text(
+        '{\n  "title": "Authored Agency",\n  "infobox": {"template": "law enforcement agency", "fields": [\n'
+        '    {"key": "Agencyname", "value": "Authored Agency", "line": 4},\n'
+        '    {"key": "Police", "value": "maybe", "line": 5}]},\n'
+        '  "sections": [{"title": "Units", "level": 2, "blocks": [{"kind": "list", "items": [{"text": "One"}]}]}]\n}\n',
+        encoding="utf-8",
+    )
+    result = cli("validate", record)
+    assert result.exit_code == 0, result.stderr
+    assert f"{record}:5: warning: infobox 'Police': expected yes or no" in result.stderr
+    out = tmp_path / "out"
+    assert cli("build", record, "-o", out, "--format", "pdf").exit_code == 0
+    from .conftest import pdf_text
+
+    assert "Authored Agency" in pdf_text(out / "authored-agency.pdf") and "One" in pdf_text(out / "authored-agency.pdf")
+
+
+def test_json_record_errors_name_lines(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"title": "X",\n "sections": [{"level": 9, "title": "S"}]\n}\n', encoding="utf-8")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"title": "X",\n "lead": [\n', encoding="utf-8")
+    result = cli("validate", bad, broken)
+    assert result.exit_code == 1
+    assert f"{bad}:2: error: sections.0.level: Input should be less than or equal to 6" in result.stderr
+    assert f"{broken}:3: error: not valid JSON" in result.stderr
