@@ -39,6 +39,37 @@ def _covered() -> frozenset[int]:
     return frozenset(codes)
 
 
+def subset_fonts(text: str) -> dict[str, bytes]:
+    """Each bundled font cut down to the characters of ``text``, for the handbook.
+
+    Case-mapped forms are kept too (the stylesheet upper-cases labels), and printable
+    ASCII. The name table stays whole, so each font still carries its licence.
+    The same text always gives the same bytes (no timestamps are recalculated).
+    """
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    characters = set(text) | set(text.upper()) | set(text.lower()) | {chr(c) for c in range(32, 127)}
+    options = subset.Options()
+    options.layout_features = ["*"]
+    options.name_IDs = ["*"]
+    options.name_languages = ["*"]
+    options.name_legacy = True
+    options.notdef_outline = True
+    result = {}
+    for path in font_files():
+        font = TTFont(path, recalcTimestamp=False)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text="".join(sorted(characters)))
+        subsetter.subset(font)
+        buffer = io.BytesIO()
+        font.save(buffer)
+        result[path.name] = buffer.getvalue()
+    return result
+
+
 def uncovered(text: str) -> list[str]:
     """Characters of ``text`` that no bundled font has a glyph for, in order, once each."""
     covered = _covered()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.assets import font_files
+from pipeline.assets import subset_fonts
 from pipeline.render import ArticleView, Renderer
 from schemas import Section
 
@@ -59,20 +60,31 @@ class Handbook:
             view = dataclasses.replace(view, logo_src=inside)
         return Chapter(view=view, href=f"{view.slug}.xhtml", outline=outline(view.article.sections), logo=logo)
 
-    def files(self) -> dict[str, bytes]:
-        """Every file of the handbook folder, by path relative to it, in a stable order."""
+    @functools.cached_property
+    def documents(self) -> dict[str, bytes]:
+        """The XHTML documents: title page and contents, navigation, one chapter per record."""
         render = self.renderer.render
-        files = {
+        documents = {
             "index.xhtml": render("index.xhtml.j2", chapters=self.chapters).encode("utf-8"),
             "nav.xhtml": render("nav.xhtml.j2", chapters=self.chapters).encode("utf-8"),
         }
         for chapter in self.chapters:
-            files[chapter.href] = render("chapter.xhtml.j2", view=chapter.view).encode("utf-8")
+            documents[chapter.href] = render("chapter.xhtml.j2", view=chapter.view).encode("utf-8")
+        return documents
+
+    @functools.cached_property
+    def fonts(self) -> dict[str, bytes]:
+        """The bundled fonts cut to what the handbook shows: about 0.3 MB instead of 3.8 MB."""
+        return subset_fonts("".join(d.decode("utf-8") for d in self.documents.values()))
+
+    def files(self) -> dict[str, bytes]:
+        """Every file of the handbook folder, by path relative to it, in a stable order."""
+        files = dict(self.documents)
         templates = self.renderer.templates
         files["css/handbook.css"] = (templates / "css" / "handbook.css").read_bytes()
         files["css/fonts.css"] = (templates / "css" / "fonts.css").read_bytes()
-        for font in font_files():
-            files[f"fonts/{font.name}"] = font.read_bytes()
+        for name, data in self.fonts.items():
+            files[f"fonts/{name}"] = data
         files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
         for chapter in self.chapters:
             if chapter.logo:
@@ -83,9 +95,9 @@ class Handbook:
         """One self-contained HTML file: stylesheet and fonts inlined as data."""
         templates = self.renderer.templates
         css = (templates / "css" / "fonts.css").read_text(encoding="utf-8")
-        for font in font_files():
-            data = base64.b64encode(font.read_bytes()).decode("ascii")
-            css = css.replace(f"url(../fonts/{font.name})", f"url(data:font/ttf;base64,{data})")
+        for name, font in self.fonts.items():
+            data = base64.b64encode(font).decode("ascii")
+            css = css.replace(f"url(../fonts/{name})", f"url(data:font/ttf;base64,{data})")
         css += "\n" + (templates / "css" / "handbook.css").read_text(encoding="utf-8").replace(
             "@import url(fonts.css);", ""
         )
