@@ -9,14 +9,17 @@ problem: it recovers and goes on, so that one run reports every problem of a fil
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.diagnostics import Diagnostic
+from pipeline.diagnostics import Diagnostic, is_utf8, shown
 
 #: Defaults for the explicit limits (``--max-bytes``, ``--max-depth``).
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -99,33 +102,95 @@ _INFOBOX = re.compile(r"^Infobox(?:[ \t]+(?P<template>\S.*))?$")
 
 
 def read_record(path: Path, limits: Limits = Limits(), label: str | None = None) -> RawRecord:
-    """Read one article-text file; ``label`` is the path shown in messages."""
-    label = label or str(path)
-    size = path.stat().st_size
-    if size > limits.max_bytes:
-        record = RawRecord(path=label, sha256="")
-        record.diagnostics.append(
-            Diagnostic(
-                label,
-                1,
-                "error",
-                f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}; "
-                "split the record or raise --max-bytes",
-            )
-        )
-        with path.open("rb") as handle:
-            record.sha256 = _sha256_stream(handle)
-        return record
+    """Read one record file; ``label`` is the path shown in messages.
+
+    Only regular files are records: a FIFO would block forever and a device such
+    as ``/dev/zero`` never ends, so neither is read. The size limit is enforced
+    while reading (at most ``max_bytes + 1`` bytes are read), not trusted from
+    ``st_size``, which a file under ``/proc`` or one that grows can get wrong.
+    """
+    label = label or shown(path)
+    problem = _file_problem(path)
+    if problem:
+        return _unread(label, "", problem)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return _unread(label, "", _os_problem(path, exc))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return _unread(label, "", f"{_kind(info.st_mode)}, not a regular file; only regular files are records")
+        try:
+            data = handle.read(limits.max_bytes + 1)
+            if len(data) > limits.max_bytes:
+                digest = hashlib.sha256(data)
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+                size = max(info.st_size, handle.tell())
+                return _unread(
+                    label,
+                    digest.hexdigest(),
+                    f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}; "
+                    "split the record or raise --max-bytes",
+                )
+        except OSError as exc:
+            return _unread(label, "", _os_problem(path, exc))
     if path.suffix.lower() == ".json":
-        return parse_json(path.read_bytes(), label, limits)
-    return parse_bytes(path.read_bytes(), label, limits)
+        return parse_json(data, label, limits)
+    return parse_bytes(data, label, limits)
 
 
-def _sha256_stream(handle) -> str:
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(1 << 20), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of a regular file's bytes (None for anything else, or if unreadable)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        digest = hashlib.sha256()
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        except OSError:
+            return None
+        return digest.hexdigest()
+
+
+def _unread(label: str, sha: str, message: str) -> RawRecord:
+    record = RawRecord(path=label, sha256=sha)
+    record.diagnostics.append(Diagnostic(label, 1, "error", message))
+    return record
+
+
+def _file_problem(path: Path) -> str | None:
+    """What keeps a path from being read as a record, before it is opened."""
+    text = str(path)
+    if not is_utf8(text):
+        where = "file name" if not is_utf8(path.name) else "folder name"
+        return f"{where} is not UTF-8; rename it (for example with convmv) so that every output can name it"
+    if path.is_symlink() and not path.exists():
+        return f"is a symbolic link to missing '{shown(os.readlink(path))}'; remove the link or fix its target"
+    return None
+
+
+def _os_problem(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link that loops; remove the link or fix its target"
+    return f"cannot read the file: {exc.strerror or exc}; check that it exists and is readable"
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((f"is {name}" for test, name in kinds if test(mode)), "is a special file")
 
 
 def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
