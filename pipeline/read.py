@@ -96,7 +96,7 @@ class RawRecord:
 
 # Characters that must not occur in a record: C0 and C1 controls other than TAB,
 # and the XML non-characters. They are invisible, and XML forbids most of them.
-_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffe\uffff]")
+_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>-|\d{1,9}[.)])(?:[ \t]+(?P<text>.*)|)$")
 _INFOBOX = re.compile(r"^Infobox(?:[ \t]+(?P<template>\S.*))?$")
 
@@ -231,6 +231,14 @@ def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     except RecursionError:
         record.diagnostics.append(Diagnostic(label, 1, "error", "JSON nested too deeply"))
         return record
+    except ValueError:  # Python refuses integers of more than 4,300 digits (CVE-2020-10735)
+        text = "\n".join(record.lines)
+        long = re.search(r"\d{4301,}", text)
+        line = text.count("\n", 0, long.start()) + 1 if long else 1
+        record.diagnostics.append(
+            Diagnostic(label, line, "error", "a number with more than 4,300 digits; write it as a string in quotes")
+        )
+        return record
     if not isinstance(value, dict):
         record.diagnostics.append(Diagnostic(label, 1, "error", 'a JSON record is an object: {"title": ...}'))
         return record
@@ -260,26 +268,35 @@ def _decode_lines(data: bytes, record: RawRecord) -> list[str]:
                 )
             )
             text = raw.decode("utf-8", errors="replace")
-        bad = _FORBIDDEN.search(text)
+        bad = forbidden_character(text)
         if bad:
-            char = bad.group()
-            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "control character")
             record.diagnostics.append(
-                Diagnostic(
-                    record.path,
-                    number,
-                    "error",
-                    f"forbidden character U+{ord(char):04X} ({name}) at column {bad.start() + 1}; "
-                    "records are plain text: remove it",
-                )
+                Diagnostic(record.path, number, "error", f"{bad}; records are plain text: remove it")
             )
             text = _FORBIDDEN.sub("\ufffd", text)
         lines.append(text.rstrip())
     return lines
 
 
+def forbidden_character(text: str) -> str | None:
+    """Names the first character that no record text (or title option) may hold, if any.
+
+    One rule for records and for ``--title``/``--marking``: both end up in XHTML,
+    where these characters make the file ill-formed.
+    """
+    bad = _FORBIDDEN.search(text)
+    if not bad:
+        return None
+    char = bad.group()
+    if "\ud800" <= char <= "\udfff":
+        return f"bytes that are not UTF-8 at column {bad.start() + 1}"
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "control character")
+    return f"forbidden character U+{ord(char):04X} ({name}) at column {bad.start() + 1}"
+
+
 _CONTROL_NAMES = {
     "\x00": "NUL",
+    "\n": "line feed",
     "\r": "carriage return",
     "\x1b": "ESC",
     "\x7f": "DEL",
