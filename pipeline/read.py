@@ -365,6 +365,14 @@ class _Parser:
                 self.error(index + 1, "title is empty; write the record's name as '= Title ='")
             self.record.title = title or None
             return index + 1
+        if marks is not None and marks[0] == 1:  # meant as the title, but '=' counts differ: one error
+            inner = stripped.strip("=").strip() or "Title"
+            self.error(
+                index + 1,
+                f"no title: the title line {_quote(stripped)} has {marks[0]} '=' before the text and "
+                f"{marks[1]} after; write '= {inner} ='",
+            )
+            return index + 1
         self.error(
             index + 1,
             "no title: the first non-blank line must be the title, written '= Title ='",
@@ -383,10 +391,11 @@ class _Parser:
         self.record.infobox_line = index + 1
         self.record.infobox_template = match.group("template")
         index += 1
+        start = index
         while index < len(lines) and lines[index].strip():
             self.infobox_line(index + 1, lines[index])
             index += 1
-        if not self.record.infobox:
+        if index == start:  # lines that are there but malformed have their own errors
             self.warning(self.record.infobox_line, "'Infobox' line has no '- Key: Value' lines")
         return index
 
@@ -494,7 +503,8 @@ class _Parser:
         indent = match.group("indent")
         marker = match.group("marker")
         text = (match.group("text") or "").strip()
-        if "\t" in indent:
+        tabbed = "\t" in indent
+        if tabbed:
             self.error(number, "list item indented with a tab; indent by two spaces per level")
             indent = indent.replace("\t", "  ")
         elif len(indent) % 2:
@@ -503,7 +513,7 @@ class _Parser:
                 f"list item indented by {len(indent)} spaces; nest lists by two spaces per level (0, 2, 4, ...)",
             )
         depth = len(indent) // 2
-        if depth > self.written_depth + 1:
+        if depth > self.written_depth + 1 and not tabbed:  # a tab already has its error on this line
             parent = (
                 f"the item above is at {self.written_depth * 2} spaces"
                 if self.stack
@@ -513,7 +523,7 @@ class _Parser:
                 number,
                 f"list item is nested deeper than its parent: indented {len(indent)} spaces, but {parent}",
             )
-            depth = self.written_depth + 1
+        depth = min(depth, self.written_depth + 1)
         self.written_depth = depth
         if depth >= self.limits.max_depth:
             if not self.depth_reported:

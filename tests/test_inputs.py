@@ -412,3 +412,26 @@ def test_order_file_that_is_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = cli("build", "r", "-o", "out", "--order", "order.txt")
     assert result.exit_code == 2
     assert "Invalid value for --order: order.txt:2: bytes that are not UTF-8; save the file as UTF-8" in result.stderr
+
+
+# -- known problems of docs/errors.md: one problem, one message --------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "= T =\n\nInfobox\n- Country Tajikistan\n\nText.\n",
+            ["4: error: infobox line has no ': ' between key and value: 'Country Tajikistan'; write '- Key: Value'"],
+        ),
+        ("= T =\n\nText.\n\n\t- b\n", ["5: error: list item indented with a tab; indent by two spaces per level"]),
+        (
+            "=T==\n\nText.\n",
+            ["1: error: no title: the title line '=T==' has 1 '=' before the text and 2 after; write '= T ='"],
+        ),
+    ],
+)
+def test_one_problem_gets_one_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, expected: list):
+    monkeypatch.chdir(tmp_path)
+    Path("r.txt").write_text(text)
+    result = cli("validate", "r.txt")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:-1] == [f"r.txt:{line}" for line in expected]
