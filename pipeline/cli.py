@@ -79,6 +79,8 @@ def _check_text_option(value: str | None, hint: str) -> None:
 
 
 def _read_order(order_file: Path) -> list[str]:
+    if not order_file.is_file():  # a FIFO or a device would block or never end
+        raise click.BadParameter(f"{shown(order_file)} is not a regular file", param_hint="--order")
     try:
         text = order_file.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:

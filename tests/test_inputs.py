@@ -412,6 +412,10 @@ def test_order_file_that_is_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = cli("build", "r", "-o", "out", "--order", "order.txt")
     assert result.exit_code == 2
     assert "Invalid value for --order: order.txt:2: bytes that are not UTF-8; save the file as UTF-8" in result.stderr
+    os.mkfifo("pipe")
+    result = cli("build", "r", "-o", "out", "--order", "pipe")
+    assert result.exit_code == 2
+    assert "Invalid value for --order: pipe is not a regular file" in result.stderr
 
 
 # -- known problems of docs/errors.md: one problem, one message --------------------
