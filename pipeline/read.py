@@ -171,6 +171,11 @@ def _file_problem(path: Path) -> str | None:
     if not is_utf8(text):
         where = "file name" if not is_utf8(path.name) else "folder name"
         return f"{where} is not UTF-8; rename it (for example with convmv) so that every output can name it"
+    if path.is_dir():  # found in a folder walk: a folder that could not be listed
+        try:
+            os.listdir(path)
+        except OSError as exc:
+            return f"cannot list the folder: {exc.strerror}; its records are not checked: fix its permissions"
     if path.is_symlink() and not path.exists():
         return f"is a symbolic link to missing '{shown(os.readlink(path))}'; remove the link or fix its target"
     return None

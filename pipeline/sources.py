@@ -60,14 +60,16 @@ def _walk(folder: Path) -> list[Path]:
 
     ``media/`` folders and make-report's own output folders are skipped. Anything
     with a record suffix that is not a folder is kept, FIFOs and dangling links
-    included, so that reading can report it instead of dropping it without a word.
+    included, and so is a folder that cannot be listed, so that reading can report
+    it instead of dropping it without a word.
     """
     found = []
-    for top, folders, files in os.walk(folder):
+    unlisted: list[Path] = []
+    for top, folders, files in os.walk(folder, onerror=lambda exc: unlisted.append(Path(exc.filename))):
         here = Path(top)
         folders[:] = [f for f in folders if f != "media" and not is_output_folder(here / f)]
         found += [here / f for f in files if Path(f).suffix in RECORD_SUFFIXES]
-    return sorted(p for p in found if not p.is_dir())
+    return sorted([p for p in found if not p.is_dir()] + unlisted)
 
 
 def discover(arguments: list[Path]) -> list[Source]:
@@ -115,7 +117,13 @@ def _names(paths: list[Path]) -> dict[Path, str]:
                 names[path] = tail
         outside = [path for path in outside if path not in names]
         depth += 1
-    return {path: shown(name) for path, name in names.items()}
+    shown_names: dict[Path, str] = {}
+    seen: Counter[str] = Counter()
+    for path in sorted(names):  # escaping can make two names one ('a\\nb' and 'a<newline>b'): number them
+        name = shown(names[path])
+        seen[name] += 1
+        shown_names[path] = name if seen[name] == 1 else f"{name} ({seen[name]})"
+    return shown_names
 
 
 @dataclass(frozen=True)

@@ -151,6 +151,45 @@ def test_control_characters_in_file_names_are_escaped_in_messages_and_outputs(tm
     assert "c/new\\nline.txt" in chapter.xpath("string(//*[local-name()='body'])")
 
 
+def test_names_that_escape_alike_stay_two_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    record(Path("e/a\nb.txt"), "Newline Unit")
+    record(Path("e/a\\nb.txt"), "Backslash Unit")
+    result = cli("build", "e", "-o", "out", "--format", "pdf")
+    assert result.exit_code == 0, result.stderr
+    data = manifest(Path("out"))
+    names = sorted(r["path"] for r in data["records"])
+    assert names == ["e/a\\nb.txt", "e/a\\nb.txt (2)"]
+    sources = sorted(s["path"] for f in data["files"] if f["kind"] == "factsheet" for s in f["sources"])
+    assert sources == names
+
+
+def test_folder_that_cannot_be_listed_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Root may list any folder, so the refusal is injected where the system call is made."""
+    monkeypatch.chdir(tmp_path)
+    record(Path("r/good.txt"), "Good Unit")
+    record(Path("r/locked/hidden.txt"), "Hidden Unit")
+    locked = os.path.abspath("r/locked")
+    real_scandir, real_listdir = os.scandir, os.listdir
+
+    def refuse(real):
+        def call(path="."):
+            if os.path.abspath(path) == locked:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+            return real(path)
+
+        return call
+
+    monkeypatch.setattr(os, "scandir", refuse(real_scandir))
+    monkeypatch.setattr(os, "listdir", refuse(real_listdir))
+    result = cli("validate", "r")
+    assert result.exit_code == 1
+    assert "r/locked:1: error: cannot list the folder: Permission denied; its records are not checked" in (
+        result.stderr
+    )
+    assert "1 of 2 records valid" in result.stderr
+
+
 # -- 7. only regular files are records ---------------------------------------------
 def test_fifo_named_or_found_is_reported_without_hanging(tmp_path: Path):
     folder = tmp_path / "f"
