@@ -19,7 +19,7 @@ from pipeline import __version__
 from pipeline.assets import templates_dir
 from pipeline.diagnostics import Diagnostic
 from pipeline.read import Limits, file_sha256, read_record
-from pipeline.render import ArticleView, BuildInfo, Renderer
+from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenance_attachments
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
 from pipeline.validate import Options, Outcome, validate
@@ -169,7 +169,13 @@ class Builder:
                     self._emit("handbook.epub", "epub", valid, lambda: Rendered(package(handbook, self.info)))
             if "pack" in formats and views:
                 html = renderer.pack_html(views)
-                self._emit("briefing.pdf", "briefing-pack", valid, lambda: Rendered(*renderer.pdf(html)), html)
+                self._emit(
+                    "briefing.pdf",
+                    "briefing-pack",
+                    valid,
+                    lambda: Rendered(*renderer.pdf(html, self._attachments(valid))),
+                    html,
+                )
             self.out.write_manifest(self.manifest)
         return result
 
@@ -180,22 +186,34 @@ class Builder:
             for view, record in zip(views, valid, strict=True)
         ]
         fresh = {name: html for name, html, record in sheets if not self._reusable(name, html, [record])}
-        rendered = self._render_in_workers(renderer, fresh) if self.options.jobs > 1 and len(fresh) > 1 else {}
+        attached = {name: self._attachments([record]) for name, _, record in sheets if name in fresh}
+        rendered = (
+            self._render_in_workers(renderer, fresh, attached) if self.options.jobs > 1 and len(fresh) > 1 else {}
+        )
         for name, html, record in sheets:
             if name not in fresh:
                 self._reuse(name)
             else:  # one at a time without workers: each sheet is on disk as soon as it is made
-                made = rendered[name] if name in rendered else Rendered(*renderer.pdf(html))
+                made = rendered[name] if name in rendered else Rendered(*renderer.pdf(html, attached[name]))
                 self._write(name, "factsheet", [record], made, html)
 
-    def _render_in_workers(self, renderer: Renderer, pending: dict[str, str]) -> dict[str, Rendered]:
+    def _render_in_workers(
+        self, renderer: Renderer, pending: dict[str, str], attached: dict[str, list[Embedded]]
+    ) -> dict[str, Rendered]:
         with ProcessPoolExecutor(
             max_workers=self.options.jobs,
             initializer=_worker_init,
             initargs=(self.info, renderer.media_dirs),
         ) as pool:
-            futures = {name: pool.submit(_worker_pdf, html) for name, html in pending.items()}
+            futures = {name: pool.submit(_worker_pdf, html, attached[name]) for name, html in pending.items()}
             return {name: Rendered(*future.result()) for name, future in futures.items()}
+
+    def _attachments(self, records: list[Checked]) -> list[Embedded]:
+        """What a PDF carries so it can be checked against its sources: their bytes and provenance."""
+        return provenance_attachments(
+            [(r.outcome.article, r.source.path.read_bytes()) for r in records],
+            self.info,
+        )
 
     def _emit(
         self,
@@ -285,6 +303,6 @@ def _worker_init(info: BuildInfo, media_dirs: list[Path]) -> None:
     _WORKER = Renderer(info, media_dirs)
 
 
-def _worker_pdf(html: str) -> tuple[bytes, int, list[str]]:
+def _worker_pdf(html: str, attachments: list[Embedded]) -> tuple[bytes, int, list[str]]:
     assert _WORKER is not None
-    return _WORKER.pdf(html)
+    return _WORKER.pdf(html, attachments)

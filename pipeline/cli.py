@@ -278,3 +278,37 @@ def schema() -> None:
     from schemas import Article
 
     click.echo(json.dumps(Article.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--records",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Look up each source record by file name in this folder, not at its recorded path.",
+)
+def verify(pdfs: tuple[Path, ...], records: Path | None) -> None:
+    """Check that PDFs still match their source records.
+
+    PDFS are PDF files or folders of them (e.g. output/). Each PDF carries its
+    records and their sha256; a PDF matches when the records on disk still have
+    that sha256. Exit 0 when every PDF matches, 1 otherwise.
+    """
+    from pipeline.verify import pdf_files
+    from pipeline.verify import verify as check_pdf
+
+    files = pdf_files(list(pdfs))
+    if not files:
+        raise click.UsageError("no PDF files found in the given PDFS")
+    failed = 0
+    for path in files:
+        verdict = check_pdf(path, records)
+        if verdict.ok:
+            click.echo(f"{shown(path)}: ok: matches {', '.join(verdict.matched)}")
+        else:
+            failed += 1
+            for problem in verdict.problems:
+                click.echo(f"{shown(path)}: error: {problem}", err=True)
+    click.echo(f"{len(files) - failed} of {len(files)} PDFs match their sources", err=True)
+    sys.exit(EXIT_INVALID if failed else EXIT_OK)
