@@ -70,7 +70,7 @@ class BuildInfo:
     paper: str = "a4"
     title: str = "Briefing handbook"
     version: str = __version__
-    archival: bool = True  # PDF/A-3a on top of PDF/UA-1
+    archival: bool = False  # PDF/A-3a on top of PDF/UA-1
 
     @classmethod
     def create(
@@ -78,7 +78,7 @@ class BuildInfo:
         marking: str | None = None,
         paper: str = "a4",
         title: str = "Briefing handbook",
-        archival: bool = True,
+        archival: bool = False,
     ) -> BuildInfo:
         """Dates come from SOURCE_DATE_EPOCH when set, so builds are reproducible."""
         moment = build_moment()
@@ -262,7 +262,7 @@ class Renderer:
 
         def finish(document, pdf) -> None:
             _artifact_margin_content(pdf)
-            _associate_files(pdf)
+            _associate_files(pdf, files)
             xmp = self.render(
                 "pdf/xmp.xml.j2",
                 meta=document.metadata,
@@ -411,19 +411,23 @@ def _artifact_margin_content(pdf) -> None:
             mapping[mcid] = "null"
 
 
-def _associate_files(pdf) -> None:
+def _associate_files(pdf, files) -> None:
     """Every embedded file is an associated file of the document, once, with its relationship.
 
-    WeasyPrint 70 sets ``/AF`` for PDF/A-3 only, and lists each file twice there;
-    a tagged PDF that is not archival gets the same list, so ``verify`` reads both alike.
+    WeasyPrint 70 sets ``/AF`` and ``/AFRelationship`` for PDF/A-3 only, and lists
+    each file twice in ``/AF``; a tagged PDF that is not archival gets the same,
+    so ``verify`` reads both alike. Files are told apart by their checksum, as
+    WeasyPrint does.
     """
     import pydyf
 
+    relationships = {f"<{file.md5}>": file.relationship for file in files if file.md5}
     specs = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Filespec"]
     if not specs:
         return
     for spec in specs:
-        spec.setdefault("AFRelationship", "/Unspecified")
+        checksum = _objects(pdf, spec["EF"]["F"]).extra["Params"]["CheckSum"]
+        spec["AFRelationship"] = f"/{relationships.get(checksum, 'Unspecified')}"
     pdf.catalog["AF"] = pydyf.Array([spec.reference for spec in specs])
 
 

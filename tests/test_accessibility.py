@@ -39,7 +39,7 @@ def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Image.new("RGB", (40, 40), (31, 58, 95)).save(records / "media" / "Police of Tajikistan.png")
     with pytest.MonkeyPatch.context() as env:  # module scope: before the per-test epoch
         env.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        result = cli("build", records, "-o", root / "out", "--marking", "UNCLASSIFIED")
+        result = cli("build", records, "-o", root / "out", "--marking", "UNCLASSIFIED", "--archival")
     assert result.exit_code == 0, result.stderr
     return root / "out"
 
@@ -105,6 +105,21 @@ def test_xmp_identifies_pdfa3a_and_pdfua1(out: Path, name: str) -> None:
                 assert "Wikipedia contributors" in xmp["dc:creator"][0]
         raw = pdf.Root.Metadata.read_bytes()
         assert b"http://www.aiim.org/pdfua/ns/id/" in raw.split(b"pdfaSchema:namespaceURI")[1]  # declared
+
+
+def test_default_build_is_tagged_not_archival(tmp_path: Path) -> None:
+    """Without --archival: PDF/UA-1 only, still with its sources attached; the cache tells the two apart."""
+    assert cli("build", SAMPLE, "-o", tmp_path, "--format", "pdf").exit_code == 0
+    with pikepdf.open(tmp_path / SHEET) as pdf:
+        assert pdf.Root.MarkInfo.Marked is True and "/StructTreeRoot" in pdf.Root
+        assert "/OutputIntents" not in pdf.Root
+        with pdf.open_metadata() as xmp:
+            assert xmp["pdfuaid:part"] == "1" and "pdfaid:part" not in xmp
+        assert {str(s.obj.AFRelationship) for s in pdf.attachments.values()} == {"/Source", "/Data"}
+    result = cli("build", SAMPLE, "-o", tmp_path, "--format", "pdf", "--archival")
+    assert "1 files written, 0 unchanged" in result.stderr
+    with pikepdf.open(tmp_path / SHEET) as pdf, pdf.open_metadata() as xmp:
+        assert xmp["pdfaid:part"] == "3"
 
 
 def test_headings_in_order_and_logo_has_alt(out: Path) -> None:
@@ -296,6 +311,6 @@ def test_handbook_meets_what_the_epub_claims(out: Path) -> None:
 
 def test_build_is_reproducible_with_attachments(out: Path, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    assert cli("build", out.parent / "records", "-o", again, "--marking", "UNCLASSIFIED").exit_code == 0
+    assert cli("build", out.parent / "records", "-o", again, "--marking", "UNCLASSIFIED", "--archival").exit_code == 0
     for name in (SHEET, "briefing.pdf"):
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
