@@ -194,7 +194,7 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
 @click.option(
     "--archival",
     is_flag=True,
-    help="Make every PDF PDF/A-3a as well as PDF/UA-1 (archival; about 5% slower, see README).",
+    help="Make every PDF PDF/A-3a as well as PDF/UA-1 (archival; a few percent slower, see README).",
 )
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="PDF worker processes.")
 @limit_options
