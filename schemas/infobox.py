@@ -57,6 +57,8 @@ FAMILY_LABELS = {
 }
 
 _FAMILY = re.compile(r"^(?P<family>[A-Za-z]+?)(?P<index>\d+)(?P<attribute>[A-Za-z_]*)$")
+#: A variant of a known key: one letter (but not a plural "s") or up to three digits at its end.
+_VARIANT = re.compile(r"(?P<base>.+?)(?P<suffix>[a-rt-z]|\d{1,3})")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|[_\s]+")
 
 
@@ -66,10 +68,18 @@ def fold_key(key: str) -> str:
 
 
 def label_for(key: str) -> str:
-    """A readable label: ``Parentagency`` -> "Parent agency", ``Person1Name`` -> "Person 1 name"."""
-    known = KNOWN_LABELS.get(fold_key(key))
+    """A readable label: ``Parentagency`` -> "Parent agency", ``Person1Name`` -> "Person 1 name".
+
+    A lettered or numbered variant of a known key names its variant in brackets:
+    ``Nativenameb`` -> "Native name (b)", ``Agencyname2`` -> "Agency name (2)".
+    """
+    folded = fold_key(key)
+    known = KNOWN_LABELS.get(folded)
     if known:
         return known
+    variant = _VARIANT.fullmatch(folded)
+    if variant and variant["base"] in KNOWN_LABELS:
+        return f"{KNOWN_LABELS[variant['base']]} ({variant['suffix']})"
     words = [w for w in _CAMEL.split(key) if w]
     if not words:
         return key
