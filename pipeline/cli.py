@@ -199,7 +199,21 @@ def build(
 
 @main.command()
 def schema() -> None:
-    """Print the JSON Schema of a validated record (schemas.Article)."""
-    from schemas import Article
+    """Print the JSON Schema of a record authored as JSON (schemas.AuthoredArticle)."""
+    from schemas.authored import AuthoredArticle
 
-    click.echo(json.dumps(Article.model_json_schema(), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(AuthoredArticle.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@main.command()
+@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@limit_options
+def export(record: Path, strict: bool, max_bytes: int, max_depth: int) -> None:
+    """Print a valid RECORD (text or JSON) as a JSON record that builds the same outputs."""
+    from schemas.authored import authored_form
+
+    [checked] = check(discover([record]), strict, Limits(max_bytes=max_bytes, max_depth=max_depth))
+    _report([checked])
+    if not checked.ok:
+        sys.exit(EXIT_INVALID)
+    click.echo(authored_form(checked.outcome.article).model_dump_json(indent=1, exclude_none=True))

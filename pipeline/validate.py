@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +18,22 @@ from pydantic import ValidationError
 
 from pipeline.assets import uncovered
 from pipeline.diagnostics import Diagnostic, has_errors
-from pipeline.read import RawBlock, RawField, RawItem, RawList, RawParagraph, RawRecord, RawSection
+from pipeline.read import (
+    RawBlock,
+    RawField,
+    RawItem,
+    RawList,
+    RawParagraph,
+    RawRecord,
+    RawScriptText,
+    RawSection,
+    check_structure,
+    json_line,
+)
 from pipeline.scripts import RTL_SCRIPTS, lang_for, main_script
 from schemas import Article, Infobox, InfoboxField, ListBlock, ListItem, Paragraph, Section
 from schemas.article import Provenance, ScriptText
+from schemas.authored import WORKED_OUT, AuthoredArticle
 from schemas.infobox import (
     Activity,
     DayOfYear,
@@ -100,6 +112,7 @@ class _Checker:
             return Article(
                 title=raw.title,
                 title_line=raw.title_line,
+                lang=raw.lang or "en",
                 native_name=self.native_name(),
                 infobox=infobox,
                 lead=[_block(b) for b in raw.lead],
@@ -281,13 +294,19 @@ class _Checker:
         return MediaRef(text=f.value, file=name)
 
     def native_name(self) -> ScriptText | None:
-        value = next((f.value for f in self.raw.infobox if fold_key(f.key) in NATIVE_NAME_KEYS and f.value), None)
+        """As authored (JSON), else the infobox's native-name field; script and direction from its letters."""
+        authored = self.raw.native_name
+        value = authored.text if authored else None
+        if value is None:
+            value = next((f.value for f in self.raw.infobox if fold_key(f.key) in NATIVE_NAME_KEYS and f.value), None)
         if value is None:
             return None
         script = main_script(value)
-        if script is None:
-            return ScriptText(text=value, lang="und")
-        return ScriptText(text=value, lang=lang_for(value, script), dir="rtl" if script in RTL_SCRIPTS else "ltr")
+        lang = "und" if script is None else lang_for(value, script)
+        direction = "rtl" if script in RTL_SCRIPTS else "ltr"
+        if authored:
+            lang, direction = authored.lang or lang, authored.dir or direction
+        return ScriptText(text=value, lang=lang, dir=direction)
 
     # -- every string ------------------------------------------------------------
     def check_coverage(self) -> None:
@@ -300,57 +319,81 @@ class _Checker:
 
 
 def _read_authored(raw: RawRecord) -> None:
-    """A JSON record: check its shape against the schema, then treat it as if read from text.
+    """A JSON record: check its shape against the authored model, then treat it as if read from text.
 
-    The same checks (typed profiles, images, fonts) then apply to both ways of writing
-    a record. Provenance is always computed here, never taken from the file.
+    The same checks (keys, headings, typed profiles, images, fonts) then apply to
+    both ways of writing a record. A field the model does not know is an error that
+    names it; nothing authored is dropped without a word.
     """
-    data = {**raw.authored, "provenance": {"path": raw.path, "sha256": raw.sha256}}
     try:
-        article = Article.model_validate(data)
+        article = AuthoredArticle.model_validate(raw.authored)
     except ValidationError as exc:
         for error in exc.errors():
             raw.diagnostics.append(
-                Diagnostic(
-                    raw.path, _json_line(raw.lines, error["loc"]), "error", f"{_loc(error['loc'])}: {error['msg']}"
-                )
+                Diagnostic(raw.path, json_line(raw.authored, error["loc"]), "error", _schema_message(error))
             )
         return
-    raw.title, raw.title_line = article.title, article.title_line or 1
+
+    def line(given: int | None, *loc: str | int) -> int:
+        return given or json_line(raw.authored, loc)
+
+    raw.title, raw.title_line = article.title, line(article.title_line, "title")
+    raw.lang = article.lang
+    if article.native_name:
+        name = article.native_name
+        raw.native_name = RawScriptText(name.text, name.lang, name.dir, line(None, "native_name"))
     if article.infobox:
-        raw.infobox_line = article.infobox.line or 1
+        raw.infobox_line = line(article.infobox.line, "infobox")
         raw.infobox_template = article.infobox.template
-        raw.infobox = [RawField(f.key, f.value, f.line or raw.infobox_line) for f in article.infobox.fields]
-    raw.lead = [_raw_block(b) for b in article.lead]
+        raw.infobox = [
+            RawField(f.key, f.value, line(f.line, "infobox", "fields", i)) for i, f in enumerate(article.infobox.fields)
+        ]
+    raw.lead = [_raw_block(b, line, ("lead", i)) for i, b in enumerate(article.lead)]
     raw.sections = [
-        RawSection(s.title, s.level, s.line or 1, [_raw_block(b) for b in s.blocks]) for s in article.sections
+        RawSection(
+            s.title,
+            s.level,
+            line(s.line, "sections", i),
+            [_raw_block(b, line, ("sections", i, "blocks", j)) for j, b in enumerate(s.blocks)],
+        )
+        for i, s in enumerate(article.sections)
     ]
+    check_structure(raw)
 
 
-def _raw_block(block: Paragraph | ListBlock) -> RawBlock:
+def _schema_message(error: dict) -> str:
+    where = _loc(error["loc"])
+    if error["type"] == "extra_forbidden":
+        key = str(error["loc"][-1])
+        why = WORKED_OUT.get(key, "make-report schema lists the fields a record may hold")
+        return f"{where}: '{key}' is not a field of a record ({why}); remove it"
+    return f"{where}: {error['msg']}"
+
+
+def _raw_block(block: Paragraph | ListBlock, line: Callable[..., int], loc: tuple) -> RawBlock:
+    """A block of a JSON record, each part with the line it was written on."""
     if isinstance(block, Paragraph):
-        return RawParagraph(block.text, block.line or 1)
+        return RawParagraph(block.text, line(block.line, *loc))
     return RawList(
         block.ordered,
-        block.line or 1,
-        [RawItem(i.text, i.line or 1, i.number, [_raw_block(c) for c in i.children]) for i in block.items],
+        line(block.line, *loc),
+        [
+            RawItem(
+                item.text,
+                line(item.line, *loc, "items", i),
+                item.number,
+                [_raw_block(c, line, (*loc, "items", i, "children", j)) for j, c in enumerate(item.children)],
+            )
+            for i, item in enumerate(block.items)
+        ],
     )
-
-
-def _json_line(lines: list[str], loc: tuple) -> int:
-    """Where a JSON error is: the first line holding the innermost key named in its location."""
-    keys = [part for part in loc if isinstance(part, str)]
-    if keys:
-        needle = f'"{keys[-1]}"'
-        for number, line in enumerate(lines, start=1):
-            if needle in line:
-                return number
-    return 1
 
 
 def _strings(raw: RawRecord) -> Iterator[tuple[str, int]]:
     if raw.title:
         yield raw.title, raw.title_line
+    if raw.native_name:
+        yield raw.native_name.text, raw.native_name.line
     for f in raw.infobox:
         yield f"{f.key} {f.value}", f.line
     yield from _block_strings(raw.lead)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 
 Line = Annotated[int | None, Field(default=None, ge=1)]
 
@@ -114,9 +114,9 @@ class InfoboxField(Model):
     value: str = Field(description="as written in the record")
     line: Line = None
 
-    @computed_field
     @property
     def label(self) -> str:
+        """Worked out from the key, so not part of the model's data (a dump reads back)."""
         return label_for(self.key)
 
 
@@ -232,10 +232,9 @@ class Infobox(Model):
     image: MediaRef | None = Field(default=None, description="from a Logo or Image field, any template")
     agency: LawEnforcementAgency | None = None
 
-    @computed_field
     @property
     def groups(self) -> list[FieldGroup]:
-        """Numbered families, in order of first appearance."""
+        """Numbered families, in order of first appearance; worked out, so not in a dump."""
         groups: dict[str, FieldGroup] = {}
         for field in self.fields:
             parts = split_family(field.key)
