@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline import __version__
 from pipeline.assets import templates_dir
+from pipeline.bidi import needs_isolation, plain
 from pipeline.fetch import SafeFetcher
 from pipeline.scripts import direction, runs
 from schemas import Article, Infobox, fold_key, label_for, split_family
@@ -54,9 +55,17 @@ class BuildInfo:
 
 
 @dataclass
+class Note:
+    """Another field of a numbered entry (``Person1Title`` beside ``Person1Name``)."""
+
+    label: str
+    text: str
+
+
+@dataclass
 class PanelValue:
     text: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass
@@ -101,7 +110,7 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
                 (e for e in entry.fields if split_family(e.key)[2].casefold() in ("", "name")),
                 entry.fields[0],
             )
-            notes = [f"{label_for(split_family(e.key)[2] or e.key)}: {e.value}" for e in entry.fields if e is not main]
+            notes = [Note(label_for(split_family(e.key)[2] or e.key), e.value) for e in entry.fields if e is not main]
             values.append(PanelValue(main.value, notes))
         keys = [e.key for entry in group.entries for e in entry.fields]
         rows[f"{family}*"] = PanelRow(group.label, keys, values)
@@ -113,6 +122,7 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
 
 
 def keywords(article: Article) -> list[str]:
+    """Words for the PDF's keywords: what a search finds, so never an invisible control."""
     words = [article.title]
     infobox = article.infobox
     if infobox:
@@ -121,7 +131,7 @@ def keywords(article: Article) -> list[str]:
         for f in infobox.fields:
             if fold_key(f.key) in ("country", "headquarters", "parentagency") and f.value:
                 words.append(f.value)
-    return list(dict.fromkeys(words))
+    return list(dict.fromkeys(plain(w) for w in words))
 
 
 class Renderer:
@@ -140,12 +150,13 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.globals.update(runs=runs, direction=direction)
+        self.env.globals.update(runs=runs, direction=direction, isolate=needs_isolation)
+        self.env.filters["plain"] = plain
         self._weasy = None
 
     def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
         provenance = article.provenance
-        source = provenance.attribution or provenance.path
+        source = plain(provenance.attribution or provenance.path)  # one string: no control may run on
         source_line = f"Source: {source}" + (f" · {provenance.licence}" if provenance.licence else "")
         view = ArticleView(
             article=article,

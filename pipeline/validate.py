@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.assets import uncovered
+from pipeline.bidi import describe, has_visible, suspicious
 from pipeline.diagnostics import Diagnostic, has_errors
 from pipeline.read import (
     RawBlock,
@@ -105,6 +106,18 @@ class _Checker:
     def build(self) -> Article | None:
         raw = self.raw
         self.check_coverage()
+        self.check_invisible()
+        if raw.title is not None and not has_visible(raw.title):
+            self.diagnostics.append(
+                Diagnostic(
+                    raw.path,
+                    raw.title_line,
+                    "error",
+                    "title has no visible character (only spaces, controls or zero-width characters); "
+                    "write the record's name",
+                )
+            )
+            return None
         if has_errors(raw.diagnostics) or raw.title is None:
             return None
         infobox = self.infobox() if raw.infobox_line else None
@@ -309,6 +322,17 @@ class _Checker:
         return ScriptText(text=value, lang=lang, dir=direction)
 
     # -- every string ------------------------------------------------------------
+    def check_invisible(self) -> None:
+        """Bidi controls and zero-width characters: they make text read other than it is."""
+        for text, line in _strings(self.raw):
+            found = suspicious(text)
+            if found:
+                self.warn(
+                    line,
+                    f"invisible characters that change how the text reads: {describe(found)}; "
+                    "remove them (titles and metadata leave them out, the text shows them isolated)",
+                )
+
     def check_coverage(self) -> None:
         for text, line in _strings(self.raw):
             missing = uncovered(text)
