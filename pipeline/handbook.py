@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
-import mimetypes
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,8 +86,8 @@ class Handbook:
             files[f"fonts/{name}"] = data
         files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
         for chapter in self.chapters:
-            if chapter.logo:
-                files[chapter.logo[0]] = chapter.logo[1].read_bytes()
+            if chapter.logo and chapter.view.logo:
+                files[chapter.logo[0]] = chapter.view.logo.data  # the checked bytes, never the file as it is
         return files
 
     def single_file(self) -> bytes:
@@ -103,9 +102,9 @@ class Handbook:
         )
         chapters = []
         for chapter in self.chapters:
-            if chapter.logo:
-                kind = mimetypes.guess_type(chapter.logo[1].name)[0] or "application/octet-stream"
-                data = base64.b64encode(chapter.logo[1].read_bytes()).decode("ascii")
+            if chapter.logo and chapter.view.logo:
+                kind = chapter.view.logo.media_type
+                data = base64.b64encode(chapter.view.logo.data).decode("ascii")
                 chapter = dataclasses.replace(
                     chapter, view=dataclasses.replace(chapter.view, logo_src=f"data:{kind};base64,{data}")
                 )

@@ -22,6 +22,8 @@ from pipeline import __version__
 from pipeline.assets import templates_dir
 from pipeline.bidi import needs_isolation, plain
 from pipeline.fetch import SafeFetcher
+from pipeline.media import Media
+from pipeline.media import load as load_media
 from pipeline.scripts import direction, runs
 from schemas import Article, Infobox, fold_key, label_for, split_family
 from schemas.infobox import LAW_ENFORCEMENT_ORDER
@@ -87,6 +89,8 @@ class ArticleView:
     logo_path: Path | None = None  # the logo file, inside a media folder
     logo_src: str | None = None  # how this output refers to it
     logo_alt: str = ""
+    logo: Media | None = None  # the checked bytes every output uses (a sanitised SVG)
+    logo_note: str | None = None  # why a logo the record names is left out
 
 
 def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
@@ -168,9 +172,15 @@ class Renderer:
         image = article.infobox.image if article.infobox else None
         path = (media_dir / image.file).resolve() if image and image.file and media_dir else None
         if path and path.is_relative_to(media_dir.resolve()) and path.is_file():  # never a link out of media/
-            view.logo_path = path
-            view.logo_src = view.logo_path.as_uri()
-            view.logo_alt = f"Logo of {article.title}"
+            checked = load_media(path)
+            if checked.media is not None:
+                view.logo, view.logo_path = checked.media, path
+                view.logo_src = view.logo_path.as_uri()  # served by SafeFetcher, which serves the same checked bytes
+                view.logo_alt = f"Logo of {plain(article.title)}"
+            else:
+                view.logo_note = f"'{image.file}' {checked.problem}"
+        elif image and image.left_out:
+            view.logo_note = image.left_out
         return view
 
     def render(self, template: str, **context) -> str:

@@ -19,6 +19,8 @@ from pydantic import ValidationError
 from pipeline.assets import uncovered
 from pipeline.bidi import describe, has_visible, suspicious
 from pipeline.diagnostics import Diagnostic, has_errors
+from pipeline.media import SUFFIXES as MEDIA_SUFFIXES
+from pipeline.media import load as media_load
 from pipeline.read import (
     RawBlock,
     RawField,
@@ -50,7 +52,6 @@ from schemas.infobox import (
 
 NATIVE_NAME_KEYS = ("nativename", "nativenamea", "commonnativename", "nativename1")
 IMAGE_KEYS = ("logo", "image", "insignia", "flag", "seal")
-MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name} | {
     name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name
 }
@@ -291,19 +292,29 @@ class _Checker:
                 f"infobox '{f.key}': '{f.value}' is not an image file name ('File:Name.png') in the "
                 "media folder; it is shown as text and not loaded",
             )
-            return MediaRef(text=f.value, file=None)
+            return MediaRef(text=f.value, file=None, left_out=f"'{f.value}' is not an image file name")
         media = self.options.media_dir
         where = f"{self.options.media_label or media}/" if media else "the media folder"
         if media is None or not (media / name).is_file():
             self.warn(f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown")
-            return MediaRef(text=f.value, file=None)
+            return MediaRef(text=f.value, file=None, left_out=f"'{name}' is not in the media folder")
         if not (media / name).resolve().is_relative_to(media.resolve()):
             self.warn(
                 f.line,
                 f"infobox '{f.key}': image '{name}' in {where} links to a file outside the media folder; "
                 "it is not loaded",
             )
-            return MediaRef(text=f.value, file=None)
+            return MediaRef(text=f.value, file=None, left_out=f"'{name}' links outside the media folder")
+        checked = media_load(media / name)
+        if checked.media is None:
+            self.warn(f.line, f"infobox '{f.key}': image '{name}' {checked.problem}; it is left out")
+            return MediaRef(text=f.value, file=None, left_out=f"'{name}' {checked.problem}")
+        if checked.removed:
+            self.warn(
+                f.line,
+                f"infobox '{f.key}': SVG image '{name}' holds active content, taken out of every output: "
+                f"{', '.join(checked.removed)}",
+            )
         return MediaRef(text=f.value, file=name)
 
     def native_name(self) -> ScriptText | None:

@@ -177,6 +177,7 @@ class Activity(Model):
 class MediaRef(Model):
     text: str
     file: str | None = Field(description="file name inside the records' media folder")
+    left_out: str | None = Field(default=None, description="why the image named is not shown, for the reader")
 
 
 class LawEnforcementAgency(Model):
