@@ -12,7 +12,6 @@ import re
 import struct
 import zipfile
 import zlib
-from pathlib import Path
 
 import pikepdf
 import pytest
@@ -131,7 +130,9 @@ def test_good_image_is_still_shown(media_build):
     with pikepdf.open(out / "logo-good.pdf") as pdf:
         images = [v for v in pdf.pages[0].Resources.XObject.values() if v.get("/Subtype") == "/Image"]
         assert images
-    assert (out / "handbook" / "media" / "logo-good-logo.png").read_bytes() == (records / "media" / "good.png").read_bytes()
+    assert (out / "handbook" / "media" / "logo-good-logo.png").read_bytes() == (
+        records / "media" / "good.png"
+    ).read_bytes()
 
 
 def _active(data: bytes) -> list[str]:
