@@ -64,7 +64,7 @@ def load(path: Path) -> Checked:
     return _check(data, suffix)
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=8)  # the bytes are held anyway: a usable raster image is its own result
 def _check(data: bytes, suffix: str) -> Checked:
     """Checking is pure, so the same bytes are checked once per process however many outputs use them."""
     if len(data) > MAX_MEDIA_BYTES:
