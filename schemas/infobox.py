@@ -56,7 +56,9 @@ FAMILY_LABELS = {
     "minister": "Ministers",
 }
 
-_FAMILY = re.compile(r"^(?P<family>[A-Za-z]+?)(?P<index>\d+)(?P<attribute>[A-Za-z_]*)$")
+#: A family's number has at most nine digits; a key with a longer one is a plain field.
+MAX_FAMILY_DIGITS = 9
+_FAMILY = re.compile(r"^(?P<family>[A-Za-z]+?)(?P<index>\d{1,9})(?P<attribute>[A-Za-z_]*)$")
 #: A variant of a known key: one letter (but not a plural "s") or up to three digits at its end.
 _VARIANT = re.compile(r"(?P<base>.+?)(?P<suffix>[a-rt-z]|\d{1,3})")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|[_\s]+")
