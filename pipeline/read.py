@@ -305,7 +305,7 @@ class _LocatingDecoder(json.JSONDecoder):
     def __init__(self, text: str):
         super().__init__(object_pairs_hook=list, parse_int=self._int)
         self.text = text
-        self.breaks = [i for i, char in enumerate(text) if char == "\n"]
+        self.breaks = [match.start() for match in re.finditer("\n", text)]
         self.parse_object = self._object
         self.parse_array = self._array
         self.parse_string = self._string
