@@ -102,6 +102,8 @@ def family_label(family: str) -> str:
     if known:
         return known
     base = label_for(family)
+    if fold_key(family) in KNOWN_LABELS and base.endswith(("s", ")")):  # "Headquarters", "Formed (year)"
+        return base
     if base.endswith("y") and not base.endswith(("ay", "ey", "oy", "uy")):
         return base[:-1] + "ies"
     return base + ("es" if base.endswith("s") else "s")

@@ -28,6 +28,14 @@ def test_lettered_and_numbered_variants_read_like_their_key(tmp_path: Path):
     assert "nativenameb" not in text.casefold()
 
 
+def test_numbered_variants_of_plural_keys_are_headed_by_the_key():
+    from schemas import Infobox, InfoboxField
+
+    fields = [InfoboxField(key=k, value="x") for k in ("Headquarters1", "Headquarters2", "Employees1", "Country2")]
+    labels = [group.label for group in Infobox(fields=fields).groups]
+    assert labels == ["Headquarters", "Employees", "Countries"]
+
+
 def test_label_rule():
     from schemas import label_for
 
