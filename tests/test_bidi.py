@@ -90,6 +90,11 @@ def test_metadata_and_file_names_leave_the_controls_out(spoof):
         with pdf.open_outline() as outline:
             titles = [item.title for item in outline.root]
         assert titles and all(_clean(t) for t in titles), titles
+    with pikepdf.open(out / "briefing.pdf") as pack:
+        assert _clean(str(pack.docinfo.Keywords))
+        with pack.open_outline() as outline:
+            titles = [item.title for item in outline.root] + [c.title for i in outline.root for c in i.children]
+        assert "TitleAgency Safe" in titles and "Section" in titles, titles
     for path in (out / "handbook").glob("*.xhtml"):
         tree = etree.parse(str(path))
         for element in tree.iter(f"{XHTML}title", f"{XHTML}meta"):
