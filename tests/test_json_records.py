@@ -166,3 +166,11 @@ def test_exported_record_builds_the_same_outputs(tmp_path: Path):
                 _without_provenance(chapter),
             )
         assert outputs[text_dir] == outputs[json_dir], name
+
+
+def test_export_of_an_invalid_record_says_why_and_prints_nothing(tmp_path: Path):
+    record = _write(tmp_path / "bad.txt", "= =\n\nText.\n")
+    result = cli("export", record)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"{record}:1: error: title is empty" in result.stderr
