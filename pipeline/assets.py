@@ -65,7 +65,7 @@ def _pair(family: str, stem: str, bold: bool = True) -> tuple[Face, ...]:
 
 
 #: Every font, in fallback order: a character is drawn with the first family that has
-#: it. The CSS font-family lists (print.css, handbook.css) name the families in this
+#: it (WeasyPrint and browsers fall back glyph by glyph through the font-family list). The CSS font-family lists (print.css, handbook.css) name the families in this
 #: order (tests/test_glyphs.py checks it).
 FACES: tuple[Face, ...] = (
     Face("MR Serif", "NotoSerif-Regular.ttf"),
@@ -73,6 +73,14 @@ FACES: tuple[Face, ...] = (
     Face("MR Serif", "NotoSerif-Bold.ttf", 700),
     Face("MR Serif", "NotoSerif-BoldItalic.ttf", 700, italic=True),
     *_pair("MR Sans", "NotoSans"),
+    # Symbols before the script fonts: several script fonts carry a few symbols too
+    # (Mongolian has circled digits), and a symbol should look the same everywhere.
+    Face("MR Math", "NotoSansMath-Regular.ttf"),
+    Face("MR Symbols", "NotoSansSymbols-Regular.ttf"),
+    Face("MR Symbols2", "NotoSansSymbols2-Regular.ttf"),
+    # Noto Sans Mono cut to Box Drawing and Block Elements (U+2500-U+259F): no other
+    # Noto font has them, and the whole font is 0.5 MB.
+    Face("MR Box", "NotoSansMono-BoxDrawing.ttf"),
     *_pair("MR Arabic", "NotoNaskhArabic"),
     *_pair("MR Hebrew", "NotoSansHebrew"),
     *_pair("MR Syriac", "NotoSansSyriac", bold=False),
@@ -86,19 +94,14 @@ FACES: tuple[Face, ...] = (
     *_pair("MR Thai", "NotoSansThai"),
     *_pair("MR Lao", "NotoSansLao"),
     *_pair("MR Khmer", "NotoSansKhmer"),
-    *_pair("MR Ethiopic", "NotoSansEthiopic", bold=False),
-    *_pair("MR Mongolian", "NotoSansMongolian", bold=False),
-    *_pair("MR Tibetan", "NotoSerifTibetan", bold=False),
+    # CJK before Mongolian, which carries CJK punctuation (、。《》) for vertical text.
     # Face 2 of the collection is Simplified Chinese; its `locl` feature gives the
     # Japanese, Korean and Traditional forms to runs tagged ja, ko or zh-Hant.
     Face("MR CJK", f"{_CJK_DIR}/NotoSansCJK-Regular.ttc", index=2, package=CJK_PACKAGE),
     Face("MR CJK", f"{_CJK_DIR}/NotoSansCJK-Bold.ttc", 700, index=2, package=CJK_PACKAGE),
-    Face("MR Math", "NotoSansMath-Regular.ttf"),
-    Face("MR Symbols", "NotoSansSymbols-Regular.ttf"),
-    Face("MR Symbols2", "NotoSansSymbols2-Regular.ttf"),
-    # Noto Sans Mono cut to Box Drawing and Block Elements (U+2500-U+259F): no other
-    # Noto font has them, and the whole font is 0.5 MB.
-    Face("MR Box", "NotoSansMono-BoxDrawing.ttf"),
+    *_pair("MR Ethiopic", "NotoSansEthiopic", bold=False),
+    *_pair("MR Mongolian", "NotoSansMongolian", bold=False),
+    *_pair("MR Tibetan", "NotoSerifTibetan", bold=False),
     Face("MR Emoji", "NotoEmoji-Regular.ttf"),  # monochrome outlines
 )
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(face.family for face in FACES))
@@ -118,6 +121,23 @@ def available_faces() -> list[Face]:
 def missing_packages() -> list[str]:
     """Debian packages whose explicit font files are not installed."""
     return sorted({face.package for face in FACES if face.package and not face.path.is_file()})
+
+
+def fonts_fingerprint() -> str:
+    """The system fonts in use, by path, size and time: a cached PDF is reused only with the same fonts.
+
+    The bundled fonts are part of the templates fingerprint already.
+    """
+    parts = []
+    for face in FACES:
+        if face.package:
+            try:
+                stat = face.path.stat()
+            except OSError:
+                parts.append(f"{face.path} missing")
+            else:
+                parts.append(f"{face.path} {stat.st_size} {stat.st_mtime_ns}")
+    return "\n".join(parts)
 
 
 def _open(face: Face, lazy: bool = True):

@@ -41,6 +41,11 @@ def limit_options(function):
         show_default=True,
         help="Reject lists nested deeper than this.",
     )(function)
+    function = click.option(
+        "--allow-missing-glyphs",
+        is_flag=True,
+        help="Accept characters that no font can print (they print as boxes): a warning, not an error.",
+    )(function)
     return click.option("--strict", is_flag=True, help="Treat warnings as errors.")(function)
 
 
@@ -77,7 +82,9 @@ def main() -> None:
 @main.command()
 @sources_argument
 @limit_options
-def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth: int) -> None:
+def validate(
+    sources: tuple[Path, ...], strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int
+) -> None:
     """Check records and report every problem as FILE:LINE: error|warning: message.
 
     SOURCES are record files or folders (default: records/).
@@ -85,7 +92,7 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
     found = discover(_sources(sources))
     if not found:
         raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
-    records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth))
+    records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth), allow_missing_glyphs)
     _report(records)
     invalid = [r for r in records if not r.ok]
     click.echo(f"{len(records) - len(invalid)} of {len(records)} records valid", err=True)
@@ -132,6 +139,7 @@ def build(
     single_file: bool,
     jobs: int,
     strict: bool,
+    allow_missing_glyphs: bool,
     max_bytes: int,
     max_depth: int,
 ) -> None:
@@ -156,6 +164,7 @@ def build(
         marking=marking,
         title=title,
         strict=strict,
+        allow_missing_glyphs=allow_missing_glyphs,
         limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
         jobs=jobs,
         order=order,

@@ -84,6 +84,8 @@ def runs(text: str) -> list[Run]:
     end = 0  # just after its last letter: trailing spaces and punctuation go to the next run
     for i, char in enumerate(text):
         if _is_neutral(char):
+            if current is not None and end == i and unicodedata.category(char).startswith("M"):
+                end = i + 1  # a mark stays with its letter (Thai ิ, Khmer ្): shaped apart it is a dotted circle
             continue
         script = script_of(char)
         if script != current:
