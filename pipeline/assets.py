@@ -65,8 +65,9 @@ def _pair(family: str, stem: str, bold: bool = True) -> tuple[Face, ...]:
 
 
 #: Every font, in fallback order: a character is drawn with the first family that has
-#: it (WeasyPrint and browsers fall back glyph by glyph through the font-family list). The CSS font-family lists (print.css, handbook.css) name the families in this
-#: order (tests/test_glyphs.py checks it).
+#: it (WeasyPrint and browsers fall back glyph by glyph through the font-family list).
+#: The CSS font-family lists (print.css, handbook.css) name the families in this order
+#: (tests/test_glyphs.py checks it).
 FACES: tuple[Face, ...] = (
     Face("MR Serif", "NotoSerif-Regular.ttf"),
     Face("MR Serif", "NotoSerif-Italic.ttf", italic=True),
@@ -237,5 +238,7 @@ def install_hint(char: str) -> str | None:
     from fontTools import unicodedata as ucd
 
     if CJK_PACKAGE in missing_packages() and ucd.script(char) in CJK_SCRIPTS:
-        return f"its font comes from the Debian package {CJK_PACKAGE}, which is not installed; run scripts/system-deps.sh"
+        return (
+            f"its font comes from the Debian package {CJK_PACKAGE}, which is not installed; run scripts/system-deps.sh"
+        )
     return None

@@ -113,7 +113,7 @@ PIECE = 2000
 #: allowed between them; otherwise WeasyPrint breaks such a word in quadratic time
 #: (and hyphenates it in quadratic time again).
 WORD = 200
-_LONG_WORD = re.compile(r"\S{%d,}" % (WORD + 1))
+_LONG_WORD = re.compile(rf"\S{{{WORD + 1},}}")
 _JOINERS = frozenset("\u200d\u034f")  # ZERO WIDTH JOINER, COMBINING GRAPHEME JOINER
 
 

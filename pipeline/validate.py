@@ -9,8 +9,8 @@ written); ``strict`` turns them into errors.
 from __future__ import annotations
 
 import calendar
-import unicodedata
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path

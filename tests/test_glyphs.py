@@ -264,9 +264,7 @@ def test_runs_are_tagged_by_script(scripts_built: Path):
         assert middle[f"lang:{lang}"] == "rtl"
     assert "lang:und-Geor" in spans(SHEETS["caucasus.txt"]) and "lang:und-Armn" in spans(SHEETS["caucasus.txt"])
     assert {"lang:und-Ethi", "lang:und-Mong", "lang:und-Tibt"} <= set(spans(SHEETS["highlands.txt"]))
-    assert {"lang:und-Deva", "lang:und-Beng", "lang:und-Guru", "lang:und-Taml"} <= set(
-        spans(SHEETS["south-asia.txt"])
-    )
+    assert {"lang:und-Deva", "lang:und-Beng", "lang:und-Guru", "lang:und-Taml"} <= set(spans(SHEETS["south-asia.txt"]))
     assert {"lang:und-Thai", "lang:und-Laoo", "lang:und-Khmr"} <= set(spans(SHEETS["mainland-asia.txt"]))
     assert {"lang:tg-Cyrl", "lang:und-Cyrl", "lang:und-Grek"} <= set(spans(SHEETS["europe.txt"]))
 
