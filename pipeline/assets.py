@@ -154,18 +154,26 @@ def _cmap(face: Face) -> frozenset[int]:
 
 
 @functools.cache
-def _covered() -> frozenset[int]:
-    codes: set[int] = set()
-    for face in available_faces():
-        codes.update(_cmap(face))
-    return frozenset(codes)
+def covers(code: int) -> bool:
+    """Whether some face has a glyph for ``code``: the union of the fonts' cmaps.
+
+    Faces are read in fallback order and only as far as needed (a Latin record reads
+    one cmap, not the CJK font's 44,000 entries); bold and italic faces of a family
+    cover what its regular face covers. Results are cached per character.
+    """
+    return _family_of(chr(code)) is not None
+
+
+@functools.cache
+def _regular_faces() -> tuple[Face, ...]:
+    return tuple(face for face in available_faces() if face.weight == 400 and not face.italic)
 
 
 def _family_of(char: str) -> str | None:
     """The first family in fallback order whose regular face has ``char``."""
     code = ord(char)
-    for face in available_faces():
-        if face.weight == 400 and not face.italic and code in _cmap(face):
+    for face in _regular_faces():
+        if code in _cmap(face):
             return face.family
     return None
 
@@ -220,16 +228,16 @@ def subset_fonts(text: str) -> list[SubsetFont]:
 
 def uncovered(text: str) -> list[str]:
     """Characters of ``text`` that no font in :data:`FACES` has a glyph for, in order, once each."""
-    covered = _covered()
     seen: dict[str, None] = {}
     for char in text:
-        if ord(char) in covered or char in seen or char.isspace():
+        if char in seen or char.isspace():
             continue
         if unicodedata.category(char) in ("Cf", "Cc", "Zl", "Zp", "Cs"):
             continue  # invisible format controls are not drawn
         if 0xFE00 <= ord(char) <= 0xFE0F or 0xE0100 <= ord(char) <= 0xE01EF:
             continue  # variation selectors choose a form; they have no glyph of their own
-        seen[char] = None
+        if not covers(ord(char)):
+            seen[char] = None
     return list(seen)
 
 

@@ -297,11 +297,14 @@ def test_missing_cjk_package_is_named(tmp_path: Path, monkeypatch: pytest.Monkey
         for f in assets.FACES
     )
     monkeypatch.setattr(assets, "FACES", faces)
-    assets._covered.cache_clear()
+    caches = (assets.covers, assets._regular_faces)
+    for cache in caches:
+        cache.cache_clear()
     try:
         result = cli("validate", SCRIPTS / "east-asia.txt")
     finally:
-        assets._covered.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
     assert result.exit_code == 1
     assert "error: no font can print U+4E2D (CJK UNIFIED IDEOGRAPH-4E2D); its font comes from the Debian " in (
         result.stderr
@@ -363,3 +366,12 @@ def test_a_100k_character_word_keeps_every_character(tmp_path: Path):
     body = "".join(root.find(f"{XHTML}body").itertext())
     assert word in body and f"Ёлка{'ж' * 30_000}\u0301end" in body
     assert len(root.findall(f".//{XHTML}wbr")) >= 100_000 // 200
+
+
+def test_builds_of_every_script_are_byte_identical(scripts_built: Path, tmp_path: Path):
+    _build(tmp_path, SCRIPTS, "--single-file")
+    first = {p.relative_to(scripts_built): p.read_bytes() for p in scripts_built.rglob("*") if p.is_file()}
+    second = {p.relative_to(tmp_path): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    changed = [str(name) for name in first if first[name] != second[name] and name.name != "manifest.json"]
+    assert not changed
