@@ -18,7 +18,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.assets import fonts_fingerprint, templates_dir
 from pipeline.diagnostics import Diagnostic
-from pipeline.read import Limits, read_record
+from pipeline.read import Limits, file_sha256, read_record
 from pipeline.render import ArticleView, BuildInfo, Renderer
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
@@ -272,7 +272,7 @@ class Builder:
 
 def _record_entry(record: Checked) -> dict[str, Any]:
     article = record.outcome.article
-    sha = article.provenance.sha256 if article else _file_sha(record.source.path)
+    sha = article.provenance.sha256 if article else file_sha256(record.source.path)
     return {
         "path": record.source.name,
         "sha256": sha,
@@ -281,13 +281,6 @@ def _record_entry(record: Checked) -> dict[str, Any]:
         "warnings": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
         "errors": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
     }
-
-
-def _file_sha(path: Path) -> str | None:
-    try:
-        return sha256(path.read_bytes())
-    except OSError:
-        return None
 
 
 _WORKER: Renderer | None = None

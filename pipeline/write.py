@@ -20,8 +20,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-LOCK_NAME = ".make-report.lock"
+from pipeline.diagnostics import shown
+from pipeline.sources import OUTPUT_MARKER
+
+LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
+#: What a build writes at the top of its output folder that could be taken for records.
+WRITTEN_NAMES = {MANIFEST_NAME, "handbook"}
 TEMP_PREFIX = ".make-report-"
 TEMP_SUFFIX = ".tmp"
 
@@ -62,7 +67,7 @@ class OutputDir:
             fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise OutputError(
-                f"cannot write to the output folder {self.root}: {exc.strerror}; "
+                f"cannot write to the output folder {shown(self.root)}: {exc.strerror}; "
                 "choose another with --output or fix its permissions"
             ) from exc
         try:
@@ -71,7 +76,7 @@ class OutputDir:
             os.close(fd)
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 raise OutputError(
-                    f"another make-report build is writing to {self.root}; "
+                    f"another make-report build is writing to {shown(self.root)}; "
                     "wait for it to finish or choose another folder with --output"
                 ) from exc
             raise
@@ -88,7 +93,7 @@ class OutputDir:
     def _check_writable(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise OutputError(
-                f"cannot write to the output folder {self.root}: permission denied; "
+                f"cannot write to the output folder {shown(self.root)}: permission denied; "
                 "choose another with --output or fix its permissions"
             )
 
@@ -99,9 +104,23 @@ class OutputDir:
                 temp.unlink()
 
     def write(self, relative: str, data: bytes) -> Path:
+        """Write one output; a full disk or another system error is an :class:`OutputError`.
+
+        The file under its final name is untouched (atomic write), and the manifest
+        on disk still lists only the files that are complete.
+        """
         path = self.root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data)
+        except OSError as exc:
+            advice = {
+                errno.ENOSPC: "free some space or choose another folder with --output",
+                errno.EDQUOT: "free some space or choose another folder with --output",
+                errno.EACCES: "fix its permissions or choose another folder with --output",
+                errno.EROFS: "choose another folder with --output",
+            }.get(exc.errno or 0, "fix the cause and build again; the next build completes this one")
+            raise OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}; {advice}") from exc
         return path
 
     def read_manifest(self) -> dict[str, Any]:
