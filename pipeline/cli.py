@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
-from pipeline.build import FORMATS, Builder, BuildOptions, Checked, check
+from pipeline.build import FORMATS, Builder, BuildOptions, Checked, Stopped, available_cpus, check
 from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits
 from pipeline.sources import discover
 from pipeline.write import OutputError
@@ -66,6 +67,44 @@ def _check_epoch() -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and not epoch.isdigit():
         raise click.UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}")
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM ends the build like Ctrl-C does: workers ended, finished files listed, exit 143."""
+    raise Stopped(signum)
+
+
+class ProgressBar:
+    """A progress bar on standard error for a terminal: step, done/total, files written, elapsed, ETA."""
+
+    def __init__(self, started: float):
+        self.started = started
+        self.label: str | None = None
+        self.bar = None
+        self.written = 0
+
+    def __call__(self, label: str, done: int, total: int, written: int) -> None:
+        if label != self.label:
+            self.close()
+            self.label = label
+            self.bar = click.progressbar(
+                length=max(total, 1),
+                label=f"{label:13}",
+                show_eta=True,
+                show_pos=True,
+                file=sys.stderr,
+                item_show_func=lambda item: item,
+            )
+            self.bar.__enter__()
+        self.written = written
+        elapsed = time.perf_counter() - self.started
+        self.bar.update(done - self.bar.pos, f"{written} files written, {elapsed:.0f} s elapsed")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            self.label = None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,7 +158,14 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
     help="File listing record files, one per line, in handbook order.",
 )
 @click.option("--single-file", is_flag=True, help="Also write handbook.html with CSS and fonts inlined.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="PDF worker processes.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="PDF worker processes  [default: the CPUs this process may use]",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still reported.")
 @limit_options
 def build(
     sources: tuple[Path, ...],
@@ -130,7 +176,8 @@ def build(
     title: str,
     order_file: Path | None,
     single_file: bool,
-    jobs: int,
+    jobs: int | None,
+    quiet: bool,
     strict: bool,
     max_bytes: int,
     max_depth: int,
@@ -157,7 +204,7 @@ def build(
         title=title,
         strict=strict,
         limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
-        jobs=jobs,
+        jobs=jobs or available_cpus(),
         order=order,
         single_file=single_file,
     )
@@ -165,8 +212,20 @@ def build(
     if not discover(arguments):
         raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
     started = time.perf_counter()
+    progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        result = Builder(options).run(arguments)
+        result = Builder(options, progress=progress).run(arguments)
+    except (KeyboardInterrupt, Stopped) as exc:
+        if progress:
+            progress.close()
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        click.echo(
+            f"error: interrupted by {signal.Signals(signum).name}; every file already written is complete "
+            "and listed in manifest.json; run the build again to finish it",
+            err=True,
+        )
+        sys.exit(128 + signum)
     except OutputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INVALID)
@@ -180,16 +239,21 @@ def build(
             err=True,
         )
         sys.exit(EXIT_INVALID)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if progress:
+        progress.close()
     _report(result.records)
     for diagnostic in result.refused:
         click.echo(str(diagnostic), err=True)
     seconds = time.perf_counter() - started
     valid = len(result.records) - len(result.failed)
-    click.echo(
-        f"built {valid} of {len(result.records)} records into {output}/: "
-        f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
-        err=True,
-    )
+    if not quiet:
+        click.echo(
+            f"built {valid} of {len(result.records)} records into {output}/: "
+            f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
+            err=True,
+        )
     if result.failed:
         click.echo(f"{len(result.failed)} records failed and were not built:", err=True)
         for record in result.failed:

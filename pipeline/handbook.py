@@ -11,10 +11,11 @@ import base64
 import dataclasses
 import functools
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.assets import subset_fonts
+from pipeline.assets import font_files, subset_fonts
 from pipeline.render import ArticleView, Renderer
 from schemas import Section
 
@@ -60,42 +61,76 @@ class Handbook:
             view = dataclasses.replace(view, logo_src=inside)
         return Chapter(view=view, href=f"{view.slug}.xhtml", outline=outline(view.article.sections), logo=logo)
 
+    def document_names(self) -> list[str]:
+        """The XHTML documents in handbook order: title page and contents, navigation, chapters."""
+        return ["index.xhtml", "nav.xhtml", *(chapter.href for chapter in self.chapters)]
+
+    def document(self, name: str) -> bytes:
+        """One XHTML document, rendered on its own: a build renders only what changed."""
+        if name in ("index.xhtml", "nav.xhtml"):
+            return self.renderer.render(f"{name}.j2", chapters=self.chapters).encode("utf-8")
+        return self.renderer.render("chapter.xhtml.j2", view=self._by_href[name].view).encode("utf-8")
+
+    @functools.cached_property
+    def _by_href(self) -> dict[str, Chapter]:
+        return {chapter.href: chapter for chapter in self.chapters}
+
     @functools.cached_property
     def documents(self) -> dict[str, bytes]:
-        """The XHTML documents: title page and contents, navigation, one chapter per record."""
-        render = self.renderer.render
-        documents = {
-            "index.xhtml": render("index.xhtml.j2", chapters=self.chapters).encode("utf-8"),
-            "nav.xhtml": render("nav.xhtml.j2", chapters=self.chapters).encode("utf-8"),
-        }
-        for chapter in self.chapters:
-            documents[chapter.href] = render("chapter.xhtml.j2", view=chapter.view).encode("utf-8")
-        return documents
+        """Every XHTML document, by relative path."""
+        return {name: self.document(name) for name in self.document_names()}
+
+    def asset_names(self) -> list[str]:
+        """The files that are the same for every handbook: stylesheets and the font licence."""
+        return ["css/handbook.css", "css/fonts.css", "fonts/OFL.txt"]
+
+    def font_names(self) -> list[str]:
+        return [f"fonts/{path.name}" for path in font_files()]
+
+    @staticmethod
+    def fonts_for(documents: Iterable[bytes]) -> dict[str, bytes]:
+        """The bundled fonts cut to what the documents show: about 0.3 MB instead of 3.8 MB.
+
+        Only the set of characters matters, so it is gathered document by document
+        rather than from one string of the whole handbook.
+        """
+        characters: set[str] = set()
+        for data in documents:
+            characters.update(data.decode("utf-8"))
+        return subset_fonts("".join(sorted(characters)))
 
     @functools.cached_property
     def fonts(self) -> dict[str, bytes]:
-        """The bundled fonts cut to what the handbook shows: about 0.3 MB instead of 3.8 MB."""
-        return subset_fonts("".join(d.decode("utf-8") for d in self.documents.values()))
+        return self.fonts_for(self.documents.values())
 
-    def files(self) -> dict[str, bytes]:
-        """Every file of the handbook folder, by path relative to it, in a stable order."""
-        files = dict(self.documents)
+    def files(
+        self, documents: dict[str, bytes] | None = None, fonts: dict[str, bytes] | None = None
+    ) -> dict[str, bytes]:
+        """Every file of the handbook folder, by path relative to it, in a stable order.
+
+        ``documents`` and ``fonts`` (paths like ``fonts/NotoSans-Regular.ttf``) may come
+        from an earlier build's folder; by default they are made here.
+        """
+        files = dict(self.documents if documents is None else documents)
         templates = self.renderer.templates
-        files["css/handbook.css"] = (templates / "css" / "handbook.css").read_bytes()
-        files["css/fonts.css"] = (templates / "css" / "fonts.css").read_bytes()
-        for name, data in self.fonts.items():
-            files[f"fonts/{name}"] = data
+        for name in self.asset_names():
+            if name.startswith("fonts/"):
+                continue
+            files[name] = (templates / name).read_bytes()
+        if fonts is None:
+            fonts = {f"fonts/{name}": data for name, data in self.fonts.items()}
+        files.update(fonts)
         files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
         for chapter in self.chapters:
             if chapter.logo:
                 files[chapter.logo[0]] = chapter.logo[1].read_bytes()
         return files
 
-    def single_file(self) -> bytes:
+    def single_file(self, fonts: dict[str, bytes] | None = None) -> bytes:
         """One self-contained HTML file: stylesheet and fonts inlined as data."""
         templates = self.renderer.templates
         css = (templates / "css" / "fonts.css").read_text(encoding="utf-8")
-        for name, font in self.fonts.items():
+        for name, font in (self.fonts if fonts is None else fonts).items():
             data = base64.b64encode(font).decode("ascii")
             css = css.replace(f"url(../fonts/{name})", f"url(data:font/ttf;base64,{data})")
         css += "\n" + (templates / "css" / "handbook.css").read_text(encoding="utf-8").replace(

@@ -20,7 +20,6 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline import __version__
 from pipeline.assets import templates_dir
-from pipeline.fetch import SafeFetcher
 from pipeline.scripts import direction, runs
 from schemas import Article, Infobox, fold_key, label_for, split_family
 from schemas.infobox import LAW_ENFORCEMENT_ORDER
@@ -131,7 +130,6 @@ class Renderer:
         self.build = build
         self.templates = templates_dir()
         self.media_dirs = [Path(m).resolve() for m in media_dirs]
-        self.fetcher = SafeFetcher([self.templates, *self.media_dirs])
         self.env = Environment(
             loader=FileSystemLoader(self.templates),
             autoescape=True,
@@ -142,6 +140,16 @@ class Renderer:
         )
         self.env.globals.update(runs=runs, direction=direction)
         self._weasy = None
+        self._fetcher = None
+
+    @property
+    def fetcher(self):
+        """The SafeFetcher, made on first use: importing WeasyPrint costs 0.3 s that validate never needs."""
+        if self._fetcher is None:
+            from pipeline.fetch import SafeFetcher
+
+            self._fetcher = SafeFetcher([self.templates, *self.media_dirs])
+        return self._fetcher
 
     def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
         provenance = article.provenance

