@@ -311,3 +311,73 @@ def test_one_changed_record_rebuilds_only_what_it_feeds(tmp_path: Path, monkeypa
     assert dates["record-02.pdf"] == dates["handbook.epub"] == "2025-11-26T00:00:00Z"
     assert dates["record-01.pdf"] == dates["handbook/nav.xhtml"] == "2025-11-25T00:00:00Z"
     epubcheck([out / "handbook.epub"])
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)]
+)
+def test_a_stopped_build_keeps_finished_sheets_and_leaves_no_worker(tmp_path: Path, signum: int, code: int):
+    """Issue 7 cases 12 and 13: exit 128 + signal, finished sheets on disk and listed, workers end with the build."""
+    records = make_records(tmp_path / "records", 30)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", str(records), "-o", str(out), "--format", "pdf", "--jobs", "2"],
+        cwd=ROOT,
+        env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a shell job: Ctrl-C reaches the whole group
+    )
+    deadline = time.monotonic() + 60
+    while sheets(out) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = _children(process.pid)
+    assert process.poll() is None and len(workers) >= 2, "the build should be running with its workers"
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)  # what a terminal does on Ctrl-C
+    else:
+        process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    stderr = stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr
+    deadline = time.monotonic() + 10
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(workers), "worker processes outlived the build"
+    finished = sheets(out)
+    assert 3 <= finished < 30
+    manifest = assert_complete(out)
+    if signum != signal.SIGKILL:
+        assert f"interrupted by {signal.Signals(signum).name}" in stderr, stderr
+        listed = {entry["path"] for entry in manifest["files"]}
+        assert {p.name for p in out.glob("record-*.pdf")} <= listed  # every finished sheet is listed
+    again = run_command("build", records, "-o", out, "--format", "pdf", "--jobs", "2")
+    assert again.returncode == 0, again.stderr
+    assert f"{30 - finished} files written, {finished} unchanged" in again.stderr, again.stderr

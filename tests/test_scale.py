@@ -1,0 +1,109 @@
+"""Issue 8: start-up cost, progress on a terminal, quiet runs, the default number of workers."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import EPOCH, RECORDS, ROOT, SAMPLE, cli
+
+BODY = SAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
+
+
+def test_validate_does_not_import_weasyprint():
+    """WeasyPrint costs 0.3 s to import; checking records never needs it."""
+    process = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pipeline", "validate", str(RECORDS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr
+    imported = [line for line in process.stderr.splitlines() if line.startswith("import time:")]
+    assert any("pipeline.build" in line for line in imported)  # the measurement itself works
+    assert not [line for line in imported if "weasyprint" in line], "validate imported WeasyPrint"
+
+
+def _small_records(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"r{i}.txt").write_text(f"= Small {i:02} =\n\nText of record {i}.\n", encoding="utf-8")
+    return folder
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path):
+    records = _small_records(tmp_path / "records", 5)
+    command = [sys.executable, "-m", "pipeline", "build", str(records), "--format", "html,epub"]
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, COLUMNS="120")
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.run(
+            [*command, "-o", str(tmp_path / "tty")],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            timeout=120,
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert process.returncode == 0
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert "handbook" in shown and "files written" in shown and "s elapsed" in shown, shown
+    assert "built 5 of 5 records" in shown
+
+    piped = subprocess.run(
+        [*command, "-o", str(tmp_path / "pipe")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr.strip().splitlines() == [piped.stderr.strip()]  # the summary line, nothing else
+    assert piped.stderr.startswith("built 5 of 5 records"), piped.stderr
+
+
+def test_quiet_prints_problems_only(tmp_path: Path):
+    records = _small_records(tmp_path / "records", 2)
+    quiet = cli("build", records, "-o", tmp_path / "out", "--format", "html", "-q")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert quiet.stderr == ""
+    assert (tmp_path / "out" / "handbook" / "small-00.xhtml").is_file()
+    (records / "bad.txt").write_text("no title\n", encoding="utf-8")
+    failed = cli("build", records, "-o", tmp_path / "out", "--format", "html", "--quiet")
+    assert failed.exit_code == 1
+    assert "bad.txt:1: error:" in failed.stderr and "records failed" in failed.stderr
+    assert "built " not in failed.stderr
+
+
+def test_jobs_default_to_the_cpus_this_process_may_use():
+    from pipeline.build import BuildOptions
+
+    assert BuildOptions().jobs == len(os.sched_getaffinity(0))
+    process = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "0",
+            sys.executable,
+            "-c",
+            "from pipeline.build import BuildOptions; print(BuildOptions().jobs)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.stdout.strip() == "1", process.stderr
