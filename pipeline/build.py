@@ -18,6 +18,7 @@ import itertools
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -254,6 +255,8 @@ class Builder:
                         pending[pool.submit(_worker_pdf, self.info, renderer.media_dirs, html)] = following
                     yield item, Rendered(*future.result())
         except BaseException:
+            for future in pending:
+                future.cancel()
             _end_workers(pool)
             raise
         pool.shutdown(wait=True)
@@ -441,7 +444,7 @@ def _file_sha(path: Path) -> str | None:
         return None
 
 
-_WORKER: Renderer | None = None
+_WORKER = threading.local()  # one Renderer per worker thread (a Dask worker may run several)
 
 
 def _worker_init(info: BuildInfo, media_dirs: list[Path], parent: int) -> None:
@@ -455,16 +458,15 @@ def _worker_init(info: BuildInfo, media_dirs: list[Path], parent: int) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the line above
         os._exit(1)
-    global _WORKER
-    _WORKER = Renderer(info, media_dirs)
+    _WORKER.renderer = Renderer(info, media_dirs)
 
 
 def _worker_pdf(info: BuildInfo, media_dirs: list[Path], html: str) -> tuple[bytes, int, list[str]]:
     """One PDF; a worker that was not initialised here (a cluster's) makes its renderer on first use."""
-    global _WORKER
-    if _WORKER is None or _WORKER.build != info:
-        _WORKER = Renderer(info, media_dirs)
-    return _WORKER.pdf(html)
+    renderer = getattr(_WORKER, "renderer", None)
+    if renderer is None or renderer.build != info or renderer.media_dirs != media_dirs:
+        renderer = _WORKER.renderer = Renderer(info, media_dirs)
+    return renderer.pdf(html)
 
 
 def _end_workers(pool: Executor) -> None:
@@ -473,7 +475,7 @@ def _end_workers(pool: Executor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.shutdown(wait=False)
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)

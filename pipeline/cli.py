@@ -7,11 +7,13 @@ Exit codes: 0 all good; 1 some record is invalid or an output could not be writt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -67,6 +69,32 @@ def _check_epoch() -> None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and not epoch.isdigit():
         raise click.UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}")
+
+
+@contextlib.contextmanager
+def _cluster(address: str | None, options: BuildOptions, jobs: int | None) -> Iterator[Callable | None]:
+    """A Dask client's executor for --scheduler: the same concurrent.futures interface as the local pool."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise click.UsageError(
+            "--scheduler needs Dask distributed; install it with: pip install 'make-report[cluster]'"
+        ) from None
+    try:
+        client = Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OutputError(
+            f"cannot reach the Dask scheduler at {address}: {exc}; check the address and that the scheduler runs"
+        ) from exc
+    try:
+        if jobs is None:  # keep every worker thread of the cluster busy
+            options.jobs = max(1, sum(client.nthreads().values()))
+        yield client.get_executor
+    finally:
+        client.close()
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -165,6 +193,12 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
     default=None,
     help="PDF worker processes  [default: the CPUs this process may use]",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Render fact sheets on a Dask cluster, e.g. tcp://HOST:8786 (needs make-report[cluster]).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still reported.")
 @limit_options
 def build(
@@ -177,6 +211,7 @@ def build(
     order_file: Path | None,
     single_file: bool,
     jobs: int | None,
+    scheduler: str | None,
     quiet: bool,
     strict: bool,
     max_bytes: int,
@@ -215,7 +250,8 @@ def build(
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
     previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        result = Builder(options, progress=progress).run(arguments)
+        with _cluster(scheduler, options, jobs) as executor:
+            result = Builder(options, progress=progress, executor=executor).run(arguments)
     except (KeyboardInterrupt, Stopped) as exc:
         if progress:
             progress.close()
@@ -229,6 +265,8 @@ def build(
     except OutputError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INVALID)
+    except click.ClickException:
+        raise
     except Exception as exc:  # a bug, not bad input: say so plainly, without a traceback
         if os.environ.get("MAKE_REPORT_DEBUG"):
             raise
