@@ -217,7 +217,8 @@ class Builder:
         def made() -> Iterator[tuple[tuple[str, str, ArticleView, Checked], Rendered]]:
             if (self.options.jobs > 1 and len(todo) > 1) or self.executor is not None:
                 jobs = ((item, renderer.factsheet_html(item[2])) for item in todo)
-                yield from self._in_workers(renderer, jobs)
+                for item, result in self._in_workers(renderer, jobs, _worker_pdf):
+                    yield item, Rendered(*result)
             else:  # one at a time here: each sheet is on disk as soon as it is made
                 for item in todo:
                     yield item, Rendered(*renderer.pdf(renderer.factsheet_html(item[2])))
@@ -227,8 +228,10 @@ class Builder:
             self._tick("fact sheets", done, len(views))
         self.manifest.save()
 
-    def _in_workers(self, renderer: Renderer, jobs: Iterable[tuple[Any, str]]) -> Iterator[tuple[Any, Rendered]]:
-        """Render HTML to PDF in workers, a few at a time, yielding each result as it completes.
+    def _in_workers(
+        self, renderer: Renderer, jobs: Iterable[tuple[Any, str]], function: Callable[..., Any]
+    ) -> Iterator[tuple[Any, Any]]:
+        """``function(info, media_dirs, html)`` in workers, a few at a time, yielding each result as it completes.
 
         Only ``2 x workers`` documents are in flight, so memory stays flat however
         long the batch. On any exception or signal the workers are ended at once.
@@ -246,14 +249,14 @@ class Builder:
         jobs = iter(jobs)
         try:
             for item, html in itertools.islice(jobs, window):
-                pending[pool.submit(_worker_pdf, self.info, renderer.media_dirs, html)] = item
+                pending[pool.submit(function, self.info, renderer.media_dirs, html)] = item
             while pending:
                 finished, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in finished:
                     item = pending.pop(future)
                     for following, html in itertools.islice(jobs, 1):
-                        pending[pool.submit(_worker_pdf, self.info, renderer.media_dirs, html)] = following
-                    yield item, Rendered(*future.result())
+                        pending[pool.submit(function, self.info, renderer.media_dirs, html)] = following
+                    yield item, future.result()
         except BaseException:
             for future in pending:
                 future.cancel()
@@ -332,13 +335,40 @@ class Builder:
         return handbook.files(documents, fonts)
 
     def _pack(self, renderer: Renderer, views: list[ArticleView]) -> None:
+        """The briefing pack, chapter by chapter in the workers, then put together (pipeline/pack.py)."""
+        from pipeline.pack import Piece, assemble, page_numbers
+
         key = _digest("briefing pack", self.all_key)
         if self._reuse("briefing.pdf", key):
             return
         self.manifest.replacing(["briefing.pdf"])
-        self._tick("briefing pack", 0, 1)
-        self._write("briefing.pdf", "briefing-pack", None, Rendered(*renderer.pdf(renderer.pack_html(views))), key)
-        self._tick("briefing pack", 1, 1)
+        total = len(views) + 2
+        self._tick("briefing pack", 0, total)
+        chapters: list[Piece | None] = [None] * len(views)
+        refused: list[str] = []
+        jobs = ((index, renderer.pack_chapter_html(view)) for index, view in enumerate(views))
+        if (self.options.jobs > 1 and len(views) > 1) or self.executor is not None:
+            made = self._in_workers(renderer, jobs, _worker_piece)
+        else:
+            made = ((index, renderer.piece(html)) for index, html in jobs)
+        for done, (index, (data, pages, refusals, anchors)) in enumerate(made, start=1):
+            chapters[index] = Piece(data, pages, anchors)
+            refused += refusals
+            self._tick("briefing pack", done, total)
+        pieces = [chapter for chapter in chapters if chapter is not None]
+        front_pages = 2  # cover and contents; laid out again if the contents run longer
+        for _ in range(4):
+            front = renderer.piece(renderer.pack_front_html(views, page_numbers(pieces, front_pages)), "front")
+            if front[1] == front_pages:
+                break
+            front_pages = front[1]
+        refused += front[2]
+        pages = front_pages + sum(piece.pages for piece in pieces)
+        self._tick("briefing pack", len(views) + 1, total)
+        numbers = renderer.piece(renderer.pack_numbers_html(pages), "numbers")
+        pack = Rendered(assemble(front[0], pieces, numbers[0]), pages, refused)
+        self._write("briefing.pdf", "briefing-pack", None, pack, key)
+        self._tick("briefing pack", total, total)
         self.manifest.save()
 
     # -- files, keys, manifest -------------------------------------------------
@@ -467,6 +497,14 @@ def _worker_pdf(info: BuildInfo, media_dirs: list[Path], html: str) -> tuple[byt
     if renderer is None or renderer.build != info or renderer.media_dirs != media_dirs:
         renderer = _WORKER.renderer = Renderer(info, media_dirs)
     return renderer.pdf(html)
+
+
+def _worker_piece(info: BuildInfo, media_dirs: list[Path], html: str) -> tuple[bytes, int, list[str], dict[str, int]]:
+    """One chapter of the briefing pack, laid out alone."""
+    renderer = getattr(_WORKER, "renderer", None)
+    if renderer is None or renderer.build != info or renderer.media_dirs != media_dirs:
+        renderer = _WORKER.renderer = Renderer(info, media_dirs)
+    return renderer.piece(html)
 
 
 def _end_workers(pool: Executor) -> None:

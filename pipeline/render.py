@@ -140,6 +140,7 @@ class Renderer:
         )
         self.env.globals.update(runs=runs, direction=direction)
         self._weasy = None
+        self._pieces: dict[str, object] = {}
         self._fetcher = None
 
     @property
@@ -176,8 +177,16 @@ class Renderer:
     def factsheet_html(self, view: ArticleView) -> str:
         return self.render("factsheet.html.j2", view=view)
 
-    def pack_html(self, views: list[ArticleView]) -> str:
-        return self.render("pack.html.j2", views=views)
+    # -- the briefing pack, in pieces (pipeline/pack.py puts them together) ---------
+    def pack_front_html(self, views: list[ArticleView], pages: dict[str, int]) -> str:
+        """Cover and contents; ``pages`` gives the pack page of each chapter and section anchor."""
+        return self.render("pack-front.html.j2", views=views, pages=pages)
+
+    def pack_chapter_html(self, view: ArticleView) -> str:
+        return self.render("pack-chapter.html.j2", view=view)
+
+    def pack_numbers_html(self, count: int) -> str:
+        return self.render("pack-numbers.html.j2", count=count)
 
     # -- PDF ---------------------------------------------------------------------
     def _weasyprint(self):
@@ -202,18 +211,38 @@ class Renderer:
             self._weasy = (fonts, sheets)
         return self._weasy
 
+    def _stylesheets(self, piece: str | None):
+        """The print stylesheets, plus the one for a piece of the pack ("front", "chapter" or "numbers")."""
+        fonts, sheets = self._weasyprint()
+        if piece is None:
+            return fonts, sheets
+        if piece not in self._pieces:
+            from weasyprint import CSS
+
+            self._pieces[piece] = CSS(filename=str(self.templates / "css" / f"pack-{piece}.css"), font_config=fonts)
+        return fonts, [*sheets, self._pieces[piece]]
+
     def pdf(self, html: str) -> tuple[bytes, int, list[str]]:
         """Render HTML to PDF bytes; returns the bytes, the page count and refused URLs."""
+        data, pages, refused, _ = self.piece(html, None)
+        return data, pages, refused
+
+    def piece(self, html: str, piece: str | None = "chapter") -> tuple[bytes, int, list[str], dict[str, int]]:
+        """Like :meth:`pdf`, for a piece of the pack; also the page index of every element id."""
         from weasyprint import HTML
 
-        fonts, stylesheets = self._weasyprint()
+        fonts, stylesheets = self._stylesheets(piece)
         document = HTML(
             string=html,
             base_url=self.templates.as_uri() + "/",
             url_fetcher=self.fetcher,
         ).render(stylesheets=stylesheets, font_config=fonts)
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, index)
         data = document.write_pdf(pdf_variant=None)
-        return data, len(document.pages), self.fetcher.take_refused()
+        return data, len(document.pages), self.fetcher.take_refused(), anchors
 
 
 _FONTCONFIG: str | None = None
