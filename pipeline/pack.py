@@ -71,8 +71,8 @@ def assemble(front: bytes, chapters: list[Piece], numbers: bytes) -> bytes:
         sources.append(stamps)
         if len(stamps.pages) != len(pack.pages):
             raise ValueError(f"{len(stamps.pages)} page numbers for {len(pack.pages)} pages")
-        for page, stamp in zip(pack.pages, stamps.pages, strict=True):
-            _stamp(page, stamp)
+        for number, (page, stamp) in enumerate(zip(pack.pages, stamps.pages, strict=True), start=1):
+            _stamp(page, stamp, number)
         buffer = io.BytesIO()
         pack.save(buffer, deterministic_id=True)
         return buffer.getvalue()
@@ -96,13 +96,16 @@ def _copy_outline(item, where: dict[tuple[int, int], int]):
     return copy
 
 
-def _stamp(page, stamp) -> None:
-    """Draw ``stamp`` (a page of the same size) over ``page``, as pikepdf's add_overlay does,
-    but under a fixed resource name: add_overlay picks a random one, and the pack must be reproducible."""
+def _stamp(page, stamp, number: int) -> None:
+    """Draw ``stamp`` (a page of the same size) over ``page``, as pikepdf's add_overlay does.
+
+    add_overlay picks a random resource name, and the pack must be reproducible;
+    the name holds the page number because pages of one piece share their resources.
+    """
     import pikepdf
 
     formx = stamp.as_form_xobject()
-    name = page.add_resource(formx, pikepdf.Name.XObject, name=pikepdf.Name("/MRPageNumber"))
+    name = page.add_resource(formx, pikepdf.Name.XObject, name=pikepdf.Name(f"/MRPageNumber{number}"))
     placement = page.calc_form_xobject_placement(formx, name, pikepdf.Rectangle(page.trimbox))
     page.contents_add(b"q\n", prepend=True)
     page.contents_add(b"Q\n", prepend=False)

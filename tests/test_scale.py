@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,51 @@ def test_jobs_default_to_the_cpus_this_process_may_use():
         timeout=60,
     )
     assert process.stdout.strip() == "1", process.stderr
+
+
+def test_pack_in_pieces_numbers_every_page_and_links_every_entry(tmp_path: Path):
+    """Issue 8: the pack is assembled from pieces; contents longer than a page still point at the right pages."""
+    import pikepdf
+    from pypdf import PdfReader
+
+    records = tmp_path / "records"
+    records.mkdir()
+    for i in range(45):
+        sections = "".join(f"== Part {i}-{n} ==\n\nText of part {n} of record {i}.\n\n" for n in range(3))
+        (records / f"r{i:02}.txt").write_text(f"= Unit {i:02} =\n\nLead of unit {i}.\n\n{sections}", encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("build", records, "-o", out, "--format", "pack", "-j", "2")
+    assert result.exit_code == 0, result.stderr
+    reader = PdfReader(out / "briefing.pdf")
+    texts = [page.extract_text() for page in reader.pages]
+    total = len(texts)
+    for number, text in enumerate(texts, start=1):
+        assert f"Page {number} of {total}" in text, number
+    front = next(i for i, text in enumerate(texts) if "Lead of unit 0." in text)  # pages before the chapters
+    contents = "\n".join(texts[:front])
+    assert "Part 44-2" in contents
+    assert front >= 4  # the cover and the contents each run over more than one page
+    starts = {}
+    for i in range(45):
+        match = re.search(rf"^Unit {i:02}[ .]*?(\d+)\s*$", contents, re.MULTILINE)
+        assert match, i
+        starts[i] = int(match.group(1))
+        assert f"Lead of unit {i}." in texts[starts[i] - 1], i
+    assert starts[0] == front + 1
+    with pikepdf.open(out / "briefing.pdf") as pdf:
+        names = pikepdf.NameTree(pdf.Root.Names.Dests)
+        pages = {page.objgen: n for n, page in enumerate(pdf.pages, start=1)}
+        links = [a for page in list(pdf.pages)[1:front] for a in page.get("/Annots", []) if a.get("/Dest")]
+        expected = {f"unit-{i:02}" for i in range(45)} | {f"unit-{i:02}-s{n}" for i in range(45) for n in (1, 2, 3)}
+        assert {str(link.Dest) for link in links} == expected
+        for link in links:
+            target = names[str(link.Dest)]
+            assert pages[target[0].objgen] >= front + 1
+        for i in range(45):
+            assert pages[names[f"unit-{i:02}"][0].objgen] == starts[i]
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+            assert titles[:2] == ["Briefing handbook", "Contents"] and titles[2:] == [f"Unit {i:02}" for i in range(45)]
+            for i, item in enumerate(outline.root[2:]):
+                assert pages[item.destination[0].objgen] == starts[i]
+                assert [child.title for child in item.children] == [f"Part {i}-{n}" for n in range(3)]
