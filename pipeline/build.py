@@ -28,7 +28,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.assets import templates_dir
 from pipeline.diagnostics import Diagnostic
-from pipeline.read import Limits, read_record
+from pipeline.read import Limits, file_sha256, read_record
 from pipeline.render import ArticleView, BuildInfo, Renderer
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
@@ -456,7 +456,7 @@ def _record_key(view: ArticleView) -> str:
 
 def _record_entry(record: Checked) -> dict[str, Any]:
     article = record.outcome.article
-    sha = article.provenance.sha256 if article else _file_sha(record.source.path)
+    sha = article.provenance.sha256 if article else file_sha256(record.source.path)
     return {
         "path": record.source.name,
         "sha256": sha,
@@ -465,13 +465,6 @@ def _record_entry(record: Checked) -> dict[str, Any]:
         "warnings": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
         "errors": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
     }
-
-
-def _file_sha(path: Path) -> str | None:
-    try:
-        return sha256(path.read_bytes())
-    except OSError:
-        return None
 
 
 _WORKER = threading.local()  # one Renderer per worker thread (a Dask worker may run several)

@@ -20,9 +20,11 @@ import click
 
 from pipeline import __version__
 from pipeline.build import FORMATS, Builder, BuildOptions, Checked, Stopped, available_cpus, check
-from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits
-from pipeline.sources import discover
-from pipeline.write import OutputError
+from pipeline.diagnostics import shown
+from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character
+from pipeline.render import EpochError, build_moment
+from pipeline.sources import OUTPUT_MARKER, Source, discover, is_output_folder
+from pipeline.write import WRITTEN_NAMES, OutputError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -66,9 +68,77 @@ def _report(records: list[Checked]) -> None:
 
 
 def _check_epoch() -> None:
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and not epoch.isdigit():
-        raise click.UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {epoch!r}")
+    try:
+        build_moment()
+    except EpochError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _check_text_option(value: str | None, hint: str) -> None:
+    """Titles and markings go into XHTML and PDF metadata: the record text rule applies."""
+    bad = forbidden_character(value) if value is not None else None
+    if bad:
+        raise click.BadParameter(f"{bad}; write it without control characters", param_hint=hint)
+
+
+def _read_order(order_file: Path) -> list[str]:
+    if not order_file.is_file():  # a FIFO or a device would block or never end
+        raise click.BadParameter(f"{shown(order_file)} is not a regular file", param_hint="--order")
+    try:
+        text = order_file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = order_file.read_bytes()[: exc.start].count(b"\n") + 1
+        raise click.BadParameter(
+            f"{shown(order_file)}:{line}: bytes that are not UTF-8; save the file as UTF-8", param_hint="--order"
+        ) from None
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {shown(order_file)}: {exc.strerror}", param_hint="--order") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _check_output(output: Path, arguments: list[Path], found: list[Source]) -> None:
+    """Refuse an output folder that would write over the records it reads.
+
+    The build writes ``manifest.json``, ``handbook/`` and its outputs into the
+    output folder. That folder may sit inside a SOURCES folder: discovery skips a
+    folder that holds a build's lock file, so a build never reads its own outputs.
+    It may not be a SOURCES folder itself, nor hold a record where a build writes.
+    """
+    if output.is_symlink() and not output.exists():
+        raise click.BadParameter(
+            f"{shown(output)}: is a symbolic link to missing '{shown(os.readlink(output))}'; "
+            "remove it or choose another folder",
+            param_hint="'-o' / '--output'",
+        )
+    target = output.resolve()
+    for argument in arguments:
+        if argument.is_dir() and argument.resolve() == target:
+            raise click.BadParameter(
+                f"{shown(output)} is also the SOURCES folder {shown(argument)}; the build would write over "
+                "its records. Choose another output folder, such as a new folder inside it",
+                param_hint="'-o' / '--output'",
+            )
+    for source in found:
+        try:
+            inside = source.path.resolve().relative_to(target)
+        except ValueError:
+            continue
+        if inside.parts[0] in WRITTEN_NAMES:
+            raise click.BadParameter(
+                f"{shown(output)}: the build writes {shown(output / inside.parts[0])}, where the record "
+                f"{source.label} is; choose another output folder or move the record",
+                param_hint="'-o' / '--output'",
+            )
+
+
+def _check_sources(arguments: list[Path]) -> None:
+    for argument in arguments:
+        if argument.is_dir() and is_output_folder(argument):
+            raise click.BadParameter(
+                f"{shown(argument)} is a make-report output folder (it holds {OUTPUT_MARKER}), not a records "
+                "folder; name the folder that holds the records",
+                param_hint="'[SOURCES]...'",
+            )
 
 
 @contextlib.contextmanager
@@ -149,7 +219,9 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
 
     SOURCES are record files or folders (default: records/).
     """
-    found = discover(_sources(sources))
+    arguments = _sources(sources)
+    _check_sources(arguments)
+    found = discover(arguments)
     if not found:
         raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
     records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth))
@@ -228,9 +300,9 @@ def build(
         raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
     if marking is not None and (len(marking) > 80 or not marking.strip()):
         raise click.BadParameter("a marking is 1 to 80 characters", param_hint="--marking")
-    order = None
-    if order_file:
-        order = [line.strip() for line in order_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    _check_text_option(marking, "--marking")
+    _check_text_option(title, "--title")
+    order = _read_order(order_file) if order_file else None
     options = BuildOptions(
         output=output,
         formats=chosen,
@@ -244,8 +316,11 @@ def build(
         single_file=single_file,
     )
     arguments = _sources(sources)
-    if not discover(arguments):
+    _check_sources(arguments)
+    found = discover(arguments)
+    if not found:
         raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
+    _check_output(output, arguments, found)
     started = time.perf_counter()
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
     previous = signal.signal(signal.SIGTERM, _stop)
@@ -263,7 +338,7 @@ def build(
         )
         sys.exit(128 + signum)
     except OutputError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {shown(exc)}", err=True)
         sys.exit(EXIT_INVALID)
     except click.ClickException:
         raise
@@ -271,7 +346,7 @@ def build(
         if os.environ.get("MAKE_REPORT_DEBUG"):
             raise
         click.echo(
-            f"error: internal error while building ({type(exc).__name__}: {exc}); outputs already "
+            f"error: internal error while building ({type(exc).__name__}: {shown(exc)}); outputs already "
             "written are complete. Please report this with the records involved "
             "(MAKE_REPORT_DEBUG=1 shows the traceback).",
             err=True,
@@ -288,7 +363,7 @@ def build(
     valid = len(result.records) - len(result.failed)
     if not quiet:
         click.echo(
-            f"built {valid} of {len(result.records)} records into {output}/: "
+            f"built {valid} of {len(result.records)} records into {shown(output)}/: "
             f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
             err=True,
         )

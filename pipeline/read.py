@@ -9,14 +9,17 @@ problem: it recovers and goes on, so that one run reports every problem of a fil
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
 import json
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.diagnostics import Diagnostic
+from pipeline.diagnostics import Diagnostic, is_utf8, shown
 
 #: Defaults for the explicit limits (``--max-bytes``, ``--max-depth``).
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
@@ -93,39 +96,106 @@ class RawRecord:
 
 # Characters that must not occur in a record: C0 and C1 controls other than TAB,
 # and the XML non-characters. They are invisible, and XML forbids most of them.
-_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ufffe\uffff]")
+_FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _ITEM = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>-|\d{1,9}[.)])(?:[ \t]+(?P<text>.*)|)$")
 _INFOBOX = re.compile(r"^Infobox(?:[ \t]+(?P<template>\S.*))?$")
 
 
 def read_record(path: Path, limits: Limits = Limits(), label: str | None = None) -> RawRecord:
-    """Read one article-text file; ``label`` is the path shown in messages."""
-    label = label or str(path)
-    size = path.stat().st_size
-    if size > limits.max_bytes:
-        record = RawRecord(path=label, sha256="")
-        record.diagnostics.append(
-            Diagnostic(
-                label,
-                1,
-                "error",
-                f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}; "
-                "split the record or raise --max-bytes",
-            )
-        )
-        with path.open("rb") as handle:
-            record.sha256 = _sha256_stream(handle)
-        return record
+    """Read one record file; ``label`` is the path shown in messages.
+
+    Only regular files are records: a FIFO would block forever and a device such
+    as ``/dev/zero`` never ends, so neither is read. The size limit is enforced
+    while reading (at most ``max_bytes + 1`` bytes are read), not trusted from
+    ``st_size``, which a file under ``/proc`` or one that grows can get wrong.
+    """
+    label = label or shown(path)
+    problem = _file_problem(path)
+    if problem:
+        return _unread(label, "", problem)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        return _unread(label, "", _os_problem(path, exc))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return _unread(label, "", f"{_kind(info.st_mode)}, not a regular file; only regular files are records")
+        try:
+            data = handle.read(limits.max_bytes + 1)
+            if len(data) > limits.max_bytes:
+                digest = hashlib.sha256(data)
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+                size = max(info.st_size, handle.tell())
+                return _unread(
+                    label,
+                    digest.hexdigest(),
+                    f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}; "
+                    "split the record or raise --max-bytes",
+                )
+        except OSError as exc:
+            return _unread(label, "", _os_problem(path, exc))
     if path.suffix.lower() == ".json":
-        return parse_json(path.read_bytes(), label, limits)
-    return parse_bytes(path.read_bytes(), label, limits)
+        return parse_json(data, label, limits)
+    return parse_bytes(data, label, limits)
 
 
-def _sha256_stream(handle) -> str:
-    digest = hashlib.sha256()
-    for chunk in iter(lambda: handle.read(1 << 20), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of a regular file's bytes (None for anything else, or if unreadable)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        digest = hashlib.sha256()
+        try:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        except OSError:
+            return None
+        return digest.hexdigest()
+
+
+def _unread(label: str, sha: str, message: str) -> RawRecord:
+    record = RawRecord(path=label, sha256=sha)
+    record.diagnostics.append(Diagnostic(label, 1, "error", message))
+    return record
+
+
+def _file_problem(path: Path) -> str | None:
+    """What keeps a path from being read as a record, before it is opened."""
+    text = str(path)
+    if not is_utf8(text):
+        where = "file name" if not is_utf8(path.name) else "folder name"
+        return f"{where} is not UTF-8; rename it (for example with convmv) so that every output can name it"
+    if path.is_dir():  # found in a folder walk: a folder that could not be listed
+        try:
+            os.listdir(path)
+        except OSError as exc:
+            return f"cannot list the folder: {exc.strerror}; its records are not checked: fix its permissions"
+    if path.is_symlink() and not path.exists():
+        return f"is a symbolic link to missing '{shown(os.readlink(path))}'; remove the link or fix its target"
+    return None
+
+
+def _os_problem(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "is a symbolic link that loops; remove the link or fix its target"
+    return f"cannot read the file: {exc.strerror or exc}; check that it exists and is readable"
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((f"is {name}" for test, name in kinds if test(mode)), "is a special file")
 
 
 def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
@@ -166,6 +236,14 @@ def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     except RecursionError:
         record.diagnostics.append(Diagnostic(label, 1, "error", "JSON nested too deeply"))
         return record
+    except ValueError:  # Python refuses integers of more than 4,300 digits (CVE-2020-10735)
+        text = "\n".join(record.lines)
+        long = re.search(r"\d{4301,}", text)
+        line = text.count("\n", 0, long.start()) + 1 if long else 1
+        record.diagnostics.append(
+            Diagnostic(label, line, "error", "a number with more than 4,300 digits; write it as a string in quotes")
+        )
+        return record
     if not isinstance(value, dict):
         record.diagnostics.append(Diagnostic(label, 1, "error", 'a JSON record is an object: {"title": ...}'))
         return record
@@ -195,26 +273,35 @@ def _decode_lines(data: bytes, record: RawRecord) -> list[str]:
                 )
             )
             text = raw.decode("utf-8", errors="replace")
-        bad = _FORBIDDEN.search(text)
+        bad = forbidden_character(text)
         if bad:
-            char = bad.group()
-            name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "control character")
             record.diagnostics.append(
-                Diagnostic(
-                    record.path,
-                    number,
-                    "error",
-                    f"forbidden character U+{ord(char):04X} ({name}) at column {bad.start() + 1}; "
-                    "records are plain text: remove it",
-                )
+                Diagnostic(record.path, number, "error", f"{bad}; records are plain text: remove it")
             )
             text = _FORBIDDEN.sub("\ufffd", text)
         lines.append(text.rstrip())
     return lines
 
 
+def forbidden_character(text: str) -> str | None:
+    """Names the first character that no record text (or title option) may hold, if any.
+
+    One rule for records and for ``--title``/``--marking``: both end up in XHTML,
+    where these characters make the file ill-formed.
+    """
+    bad = _FORBIDDEN.search(text)
+    if not bad:
+        return None
+    char = bad.group()
+    if "\ud800" <= char <= "\udfff":
+        return f"bytes that are not UTF-8 at column {bad.start() + 1}"
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "control character")
+    return f"forbidden character U+{ord(char):04X} ({name}) at column {bad.start() + 1}"
+
+
 _CONTROL_NAMES = {
     "\x00": "NUL",
+    "\n": "line feed",
     "\r": "carriage return",
     "\x1b": "ESC",
     "\x7f": "DEL",
@@ -283,6 +370,14 @@ class _Parser:
                 self.error(index + 1, "title is empty; write the record's name as '= Title ='")
             self.record.title = title or None
             return index + 1
+        if marks is not None and marks[0] == 1:  # meant as the title, but '=' counts differ: one error
+            inner = stripped.strip("=").strip() or "Title"
+            self.error(
+                index + 1,
+                f"no title: the title line {_quote(stripped)} has {marks[0]} '=' before the text and "
+                f"{marks[1]} after; write '= {inner} ='",
+            )
+            return index + 1
         self.error(
             index + 1,
             "no title: the first non-blank line must be the title, written '= Title ='",
@@ -301,10 +396,11 @@ class _Parser:
         self.record.infobox_line = index + 1
         self.record.infobox_template = match.group("template")
         index += 1
+        start = index
         while index < len(lines) and lines[index].strip():
             self.infobox_line(index + 1, lines[index])
             index += 1
-        if not self.record.infobox:
+        if index == start:  # lines that are there but malformed have their own errors
             self.warning(self.record.infobox_line, "'Infobox' line has no '- Key: Value' lines")
         return index
 
@@ -412,7 +508,8 @@ class _Parser:
         indent = match.group("indent")
         marker = match.group("marker")
         text = (match.group("text") or "").strip()
-        if "\t" in indent:
+        tabbed = "\t" in indent
+        if tabbed:
             self.error(number, "list item indented with a tab; indent by two spaces per level")
             indent = indent.replace("\t", "  ")
         elif len(indent) % 2:
@@ -421,7 +518,7 @@ class _Parser:
                 f"list item indented by {len(indent)} spaces; nest lists by two spaces per level (0, 2, 4, ...)",
             )
         depth = len(indent) // 2
-        if depth > self.written_depth + 1:
+        if depth > self.written_depth + 1 and not tabbed:  # a tab already has its error on this line
             parent = (
                 f"the item above is at {self.written_depth * 2} spaces"
                 if self.stack
@@ -431,7 +528,7 @@ class _Parser:
                 number,
                 f"list item is nested deeper than its parent: indented {len(indent)} spaces, but {parent}",
             )
-            depth = self.written_depth + 1
+        depth = min(depth, self.written_depth + 1)
         self.written_depth = depth
         if depth >= self.limits.max_depth:
             if not self.depth_reported:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -20,11 +21,39 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline import __version__
 from pipeline.assets import templates_dir
+from pipeline.diagnostics import shown
 from pipeline.scripts import direction, runs
 from schemas import Article, Infobox, fold_key, label_for, split_family
 from schemas.infobox import LAW_ENFORCEMENT_ORDER
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
+
+
+#: The last second of year 9999: dates past it have no ISO 8601 form.
+MAX_EPOCH = 253402300799
+
+
+class EpochError(ValueError):
+    """SOURCE_DATE_EPOCH is set to something that is not a usable date."""
+
+
+def build_moment() -> datetime:
+    """The build's date: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now.
+
+    The one place the variable is read. Only ASCII digits count: ``str.isdigit``
+    and ``int`` also take ``²`` and Arabic-Indic digits, which no tool that sets
+    the variable writes.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return datetime.now(UTC).replace(microsecond=0)
+    digits = epoch.lstrip("0") or "0"
+    if not re.fullmatch(r"[0-9]+", epoch) or len(digits) > len(str(MAX_EPOCH)) or int(digits) > MAX_EPOCH:
+        raise EpochError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970 (ASCII digits, "
+            f"at most {MAX_EPOCH}, the end of year 9999), got {shown(repr(epoch))}"
+        )
+    return datetime.fromtimestamp(int(digits), UTC)
 
 
 @dataclass(frozen=True)
@@ -41,8 +70,7 @@ class BuildInfo:
     @classmethod
     def create(cls, marking: str | None = None, paper: str = "a4", title: str = "Briefing handbook") -> BuildInfo:
         """Dates come from SOURCE_DATE_EPOCH when set, so builds are reproducible."""
-        epoch = os.environ.get("SOURCE_DATE_EPOCH")
-        moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC).replace(microsecond=0)
+        moment = build_moment()
         return cls(
             date=moment.date().isoformat(),
             timestamp=moment.isoformat().replace("+00:00", "Z"),

@@ -23,6 +23,7 @@ from pipeline.scripts import RTL_SCRIPTS, lang_for, main_script
 from schemas import Article, Infobox, InfoboxField, ListBlock, ListItem, Paragraph, Section
 from schemas.article import Provenance, ScriptText
 from schemas.infobox import (
+    MAX_FAMILY_DIGITS,
     Activity,
     DayOfYear,
     Flag,
@@ -37,6 +38,9 @@ from schemas.infobox import (
 
 NATIVE_NAME_KEYS = ("nativename", "nativenamea", "commonnativename", "nativename1")
 IMAGE_KEYS = ("logo", "image", "insignia", "flag", "seal")
+#: Counts such as Employees: more digits than this is no count (and Python refuses
+#: to convert integers of more than 4,300 digits at all).
+MAX_NUMBER_DIGITS = 18
 MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name} | {
     name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name
@@ -125,6 +129,15 @@ class _Checker:
     def infobox(self) -> Infobox:
         raw = self.raw
         fields = [InfoboxField(key=f.key, value=f.value, line=f.line) for f in raw.infobox]
+        too_long = re.compile(rf"[A-Za-z]+\d{{{MAX_FAMILY_DIGITS + 1},}}[A-Za-z_]*")
+        for f in fields:
+            if split_family(f.key) is None and too_long.fullmatch(f.key):
+                short = f.key if len(f.key) <= 40 else f"{f.key[:24]}…{f.key[-12:]}"
+                self.warn(
+                    f.line,
+                    f"infobox key '{short}' numbers its entry with more than {MAX_FAMILY_DIGITS} digits; "
+                    "it is shown as a row of its own, not with its family",
+                )
         template = raw.infobox_template
         keys = {fold_key(f.key) for f in fields}
         profile = None
@@ -236,8 +249,16 @@ class _Checker:
         match = re.fullmatch(
             r"(?:about |approx\.? |c\. ?|~)?(\d{1,3}(?:[, ]\d{3})+|\d+)\+?(?:\s*\(.*\))?", f.value.strip()
         )
+        digits = re.sub(r"[, ]", "", match[1]) if match else ""
+        if match and len(digits) > MAX_NUMBER_DIGITS:
+            self.warn(
+                f.line,
+                f"infobox '{f.key}': a number of {len(digits):,} digits is too long for a count "
+                f"(at most {MAX_NUMBER_DIGITS}); shown as written",
+            )
+            return Number(text=f.value, value=None)
         if match:
-            return Number(text=f.value, value=int(re.sub(r"[, ]", "", match[1])))
+            return Number(text=f.value, value=int(digits))
         self.warn(
             f.line,
             f"infobox '{f.key}': expected a number such as '11,000', got '{f.value}'; shown as written",

@@ -24,9 +24,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-LOCK_NAME = ".make-report.lock"
+from pipeline.diagnostics import shown
+from pipeline.sources import OUTPUT_MARKER
+
+LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
 JOURNAL_NAME = ".make-report-journal.jsonl"
+#: What a build writes at the top of its output folder that could be taken for records.
+WRITTEN_NAMES = {MANIFEST_NAME, "handbook"}
 TEMP_PREFIX = ".make-report-"
 TEMP_SUFFIX = ".tmp"
 
@@ -53,6 +58,16 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    advice = {
+        errno.ENOSPC: "free some space or choose another folder with --output",
+        errno.EDQUOT: "free some space or choose another folder with --output",
+        errno.EACCES: "fix its permissions or choose another folder with --output",
+        errno.EROFS: "choose another folder with --output",
+    }.get(exc.errno or 0, "fix the cause and build again; the next build completes this one")
+    return OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}; {advice}")
+
+
 class OutputDir:
     """The folder a build writes into, held under a lock for the build's duration."""
 
@@ -67,7 +82,7 @@ class OutputDir:
             fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise OutputError(
-                f"cannot write to the output folder {self.root}: {exc.strerror}; "
+                f"cannot write to the output folder {shown(self.root)}: {exc.strerror}; "
                 "choose another with --output or fix its permissions"
             ) from exc
         try:
@@ -76,7 +91,7 @@ class OutputDir:
             os.close(fd)
             if exc.errno in (errno.EAGAIN, errno.EACCES):
                 raise OutputError(
-                    f"another make-report build is writing to {self.root}; "
+                    f"another make-report build is writing to {shown(self.root)}; "
                     "wait for it to finish or choose another folder with --output"
                 ) from exc
             raise
@@ -93,7 +108,7 @@ class OutputDir:
     def _check_writable(self) -> None:
         if not os.access(self.root, os.W_OK):
             raise OutputError(
-                f"cannot write to the output folder {self.root}: permission denied; "
+                f"cannot write to the output folder {shown(self.root)}: permission denied; "
                 "choose another with --output or fix its permissions"
             )
 
@@ -104,9 +119,11 @@ class OutputDir:
                 temp.unlink()
 
     def write(self, relative: str, data: bytes) -> bool:
-        """Write one file atomically; a file that already holds ``data`` is left alone (mtime kept).
+        """Write one output atomically; a file that already holds ``data`` is left alone (mtime kept).
 
-        Returns whether the file was written.
+        Returns whether the file was written. A full disk or another system error
+        is an :class:`OutputError`; the file under its final name is untouched
+        (atomic write), and the manifest on disk still lists only complete files.
         """
         path = self.root / relative
         try:
@@ -114,8 +131,11 @@ class OutputDir:
                 return False
         except OSError:
             pass
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, data)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, data)
+        except OSError as exc:
+            raise _output_error(path, exc) from exc
         return True
 
     def holds(self, relative: str, digest: str | None) -> bool:
@@ -188,11 +208,15 @@ class Manifest:
         self.carried.pop(entry["path"], None)
         self.entries[entry["path"]] = entry
         if journal:
-            if self._journal is None:
-                self._journal = open(self.out.root / JOURNAL_NAME, "ab")  # noqa: SIM115 - held for the build
-            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
-            self._journal.write(line.encode("utf-8"))
-            self._journal.flush()
+            path = self.out.root / JOURNAL_NAME
+            try:
+                if self._journal is None:
+                    self._journal = open(path, "ab")  # noqa: SIM115 - held for the build
+                line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+                self._journal.write(line.encode("utf-8"))
+                self._journal.flush()
+            except OSError as exc:
+                raise _output_error(path, exc) from exc
 
     def save(self) -> None:
         """Write manifest.json: this build's entries, then untouched ones carried over."""

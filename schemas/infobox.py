@@ -56,7 +56,9 @@ FAMILY_LABELS = {
     "minister": "Ministers",
 }
 
-_FAMILY = re.compile(r"^(?P<family>[A-Za-z]+?)(?P<index>\d+)(?P<attribute>[A-Za-z_]*)$")
+#: A family's number has at most nine digits; a key with a longer one is a plain field.
+MAX_FAMILY_DIGITS = 9
+_FAMILY = re.compile(r"^(?P<family>[A-Za-z]+?)(?P<index>\d{1,9})(?P<attribute>[A-Za-z_]*)$")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|[_\s]+")
 
 
