@@ -43,8 +43,33 @@ EPOCH = "1764028800"
 class Run:
     wall: float
     cpu: float
-    rss_mib: float
+    rss_mib: float  # the largest single process (wait4)
     code: int
+    tree_mib: float = 0.0  # the most the build and its workers held together (sampled every 0.1 s)
+
+
+def tree_rss_mib(root: int) -> float:
+    """Resident memory of ``root`` and all its descendants now (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grown = {root}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
 
 
 def run(tree: Path, args: list[str], env: dict[str, str | None] | None = None, timeout: float = 600) -> Run:
@@ -65,6 +90,7 @@ def run(tree: Path, args: list[str], env: dict[str, str | None] | None = None, t
         stderr=subprocess.DEVNULL,
     )
     deadline = started + timeout
+    tree, sampled = 0.0, 0.0
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
@@ -72,11 +98,13 @@ def run(tree: Path, args: list[str], env: dict[str, str | None] | None = None, t
         if time.perf_counter() > deadline:
             process.kill()
             pid, status, usage = os.wait4(process.pid, 0)
-            return Run(float("inf"), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, -9)
+            return Run(float("inf"), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, -9, tree)
+        if time.perf_counter() - sampled > 0.1:
+            tree, sampled = max(tree, tree_rss_mib(process.pid)), time.perf_counter()
         time.sleep(0.01)
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, tree)
 
 
 def median_run(runs: list[Run]) -> Run:
@@ -85,6 +113,7 @@ def median_run(runs: list[Run]) -> Run:
         statistics.median(r.cpu for r in runs),
         max(r.rss_mib for r in runs),
         max(r.code for r in runs),
+        max(r.tree_mib for r in runs),
     )
 
 
@@ -136,7 +165,7 @@ class Bench:
         cells = []
         for label, r in self.results[name].items():
             wall = "timeout" if r.wall == float("inf") else f"{r.wall:7.2f} s"
-            cells.append(f"{label}: wall {wall} cpu {r.cpu:7.2f} s rss {r.rss_mib:6.0f} MiB")
+            cells.append(f"{label}: wall {wall} cpu {r.cpu:7.2f} s rss {r.rss_mib:5.0f} MiB (all {r.tree_mib:5.0f})")
         print(f"{name:18} " + " | ".join(cells), flush=True)
 
     def ratio(self, top: str, bottom: str, what: str = "wall") -> None:

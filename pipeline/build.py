@@ -192,7 +192,7 @@ class Builder:
                 if formats & {"html", "epub"} and views:
                     self._handbook(renderer, views, valid, record_keys, formats)
                 if "pack" in formats and views:
-                    self._pack(renderer, views)
+                    self._pack(renderer, views, record_keys)
             except BaseException:
                 self.manifest.save()  # what is finished stays listed; the journal keeps the rest
                 raise
@@ -334,8 +334,13 @@ class Builder:
             fonts = {f"fonts/{name}": data for name, data in handbook.fonts_for(documents.values()).items()}
         return handbook.files(documents, fonts)
 
-    def _pack(self, renderer: Renderer, views: list[ArticleView]) -> None:
-        """The briefing pack, chapter by chapter in the workers, then put together (pipeline/pack.py)."""
+    def _pack(self, renderer: Renderer, views: list[ArticleView], record_keys: list[str]) -> None:
+        """The briefing pack, chapter by chapter in the workers, then put together (pipeline/pack.py).
+
+        A chapter's layout does not depend on where it lands (its page numbers are
+        stamped on afterwards), so laid-out chapters are kept for the next build:
+        changing one record lays out one chapter again, not the whole pack.
+        """
         from pipeline.pack import Piece, assemble, page_numbers
 
         key = _digest("briefing pack", self.all_key)
@@ -345,16 +350,24 @@ class Builder:
         total = len(views) + 2
         self._tick("briefing pack", 0, total)
         chapters: list[Piece | None] = [None] * len(views)
+        piece_keys = [_digest("pack chapter", self.options_key, k) for k in record_keys]
+        for index, piece_key in enumerate(piece_keys):
+            kept = self.out.cached(piece_key)
+            if kept is not None:
+                chapters[index] = Piece(kept[0], kept[1]["pages"], kept[1]["anchors"])
+        todo = [index for index, chapter in enumerate(chapters) if chapter is None]
         refused: list[str] = []
-        jobs = ((index, renderer.pack_chapter_html(view)) for index, view in enumerate(views))
-        if (self.options.jobs > 1 and len(views) > 1) or self.executor is not None:
+        jobs = ((index, renderer.pack_chapter_html(views[index])) for index in todo)
+        if (self.options.jobs > 1 and len(todo) > 1) or self.executor is not None:
             made = self._in_workers(renderer, jobs, _worker_piece)
         else:
             made = ((index, renderer.piece(html)) for index, html in jobs)
-        for done, (index, (data, pages, refusals, anchors)) in enumerate(made, start=1):
+        for done, (index, (data, pages, refusals, anchors)) in enumerate(made, start=len(views) - len(todo) + 1):
             chapters[index] = Piece(data, pages, anchors)
+            self.out.cache(piece_keys[index], data, {"pages": pages, "anchors": anchors})
             refused += refusals
             self._tick("briefing pack", done, total)
+        self.out.prune_cache(set(piece_keys))
         pieces = [chapter for chapter in chapters if chapter is not None]
         front_pages = 2  # cover and contents; laid out again if the contents run longer
         for _ in range(4):
@@ -411,7 +424,8 @@ class Builder:
 
     def _options_key(self) -> str:
         """What every output depends on besides its records: templates, fonts, version and options, not the date."""
-        return _digest(templates_fingerprint(), self.info.paper, self.info.marking or "", self.info.title)
+        engines = [f"{name} {_version(name)}" for name in ("weasyprint", "pikepdf", "fonttools")]
+        return _digest(templates_fingerprint(), *engines, self.info.paper, self.info.marking or "", self.info.title)
 
     def _keep_date_if_nothing_changed(self) -> None:
         """A rebuild that changed no file keeps the manifest as it was, date included."""
@@ -444,6 +458,16 @@ def _digest(*parts: str) -> str:
     for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    """An installed library's version, without importing it: a new WeasyPrint may draw other bytes."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "-"
 
 
 def _record_key(view: ArticleView) -> str:

@@ -30,6 +30,7 @@ from pipeline.sources import OUTPUT_MARKER
 LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
 JOURNAL_NAME = ".make-report-journal.jsonl"
+CACHE_NAME = ".make-report-cache"  # laid-out pieces that are not outputs themselves (the pack's chapters)
 #: What a build writes at the top of its output folder that could be taken for records.
 WRITTEN_NAMES = {MANIFEST_NAME, "handbook"}
 TEMP_PREFIX = ".make-report-"
@@ -144,6 +145,31 @@ class OutputDir:
             return digest is not None and sha256((self.root / relative).read_bytes()) == digest
         except OSError:
             return False
+
+    def cached(self, key: str) -> tuple[bytes, dict[str, Any]] | None:
+        """A piece stored by :meth:`cache` under ``key``, if it is there and whole."""
+        folder = self.root / CACHE_NAME
+        try:
+            meta = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+            data = (folder / f"{key}.bin").read_bytes()
+        except (OSError, ValueError):
+            return None
+        if not isinstance(meta, dict) or meta.get("sha256") != sha256(data):
+            return None
+        return data, meta
+
+    def cache(self, key: str, data: bytes, meta: dict[str, Any]) -> None:
+        """Keep a piece for the next build: its bytes, then what describes them (with their hash)."""
+        self.write(f"{CACHE_NAME}/{key}.bin", data)
+        text = json.dumps({**meta, "sha256": sha256(data)}, ensure_ascii=False, sort_keys=True)
+        self.write(f"{CACHE_NAME}/{key}.json", text.encode("utf-8"))
+
+    def prune_cache(self, keep: set[str]) -> None:
+        """Drop the pieces this build did not use, so the cache does not grow without end."""
+        for path in (self.root / CACHE_NAME).glob("*"):
+            if path.stem not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def read_manifest(self) -> dict[str, Any]:
         """The previous build's manifest, or an empty one if missing or unreadable."""

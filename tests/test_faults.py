@@ -35,7 +35,9 @@ def make_records(folder: Path, count: int) -> Path:
 
 
 def final_files(out: Path) -> list[Path]:
-    return [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(TEMP_PREFIX)]
+    """The outputs: not temporaries, not the laid-out pack chapters kept for the next build."""
+    cache = out / ".make-report-cache"
+    return [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(TEMP_PREFIX) and cache not in p.parents]
 
 
 def assert_complete(out: Path) -> dict:
@@ -283,6 +285,9 @@ def test_one_changed_record_rebuilds_only_what_it_feeds(tmp_path: Path, monkeypa
     out = tmp_path / "out"
     assert cli("build", records, "-o", out, "--format", "pdf,html,epub,pack").exit_code == 0
     before, times = snapshot(out), mtimes(out)
+    cache = out / ".make-report-cache"
+    pieces = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert len(pieces) == 2 * 4  # each pack chapter, laid out, and what describes it
     (records / "r02.txt").write_text(f"= Record 02 =\n{BODY}\nAn added line.\n", encoding="utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
     changed = cli("build", records, "-o", out, "--format", "pdf,html,epub,pack")
@@ -311,6 +316,12 @@ def test_one_changed_record_rebuilds_only_what_it_feeds(tmp_path: Path, monkeypa
     assert dates["record-02.pdf"] == dates["handbook.epub"] == "2025-11-26T00:00:00Z"
     assert dates["record-01.pdf"] == dates["handbook/nav.xhtml"] == "2025-11-25T00:00:00Z"
     epubcheck([out / "handbook.epub"])
+    # the pack laid out one chapter again; the other three came from the cache, untouched
+    after_pieces = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
+    assert len(after_pieces) == 8 and len(set(after_pieces) & set(pieces)) == 6
+    assert all(after_pieces[name] == pieces[name] for name in set(after_pieces) & set(pieces))
+    text = pdf_text(out / "briefing.pdf")
+    assert "An added line." in text and "Generated 2025-11-26" in text and "Generated 2025-11-25" in text
 
 
 def _children(pid: int) -> set[int]:
