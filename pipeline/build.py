@@ -369,7 +369,7 @@ class Builder:
             self._tick("briefing pack", done, total)
         self.out.prune_cache(set(piece_keys))
         pieces = [chapter for chapter in chapters if chapter is not None]
-        front_pages = 2  # cover and contents; laid out again if the contents run longer
+        front_pages = _front_pages_guess(views)  # laid out again if the guess was wrong
         for _ in range(4):
             front = renderer.piece(renderer.pack_front_html(views, page_numbers(pieces, front_pages)), "front")
             if front[1] == front_pages:
@@ -458,6 +458,16 @@ def _digest(*parts: str) -> str:
     for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
+
+
+def _front_pages_guess(views: list[ArticleView]) -> int:
+    """How many pages the pack's cover and contents take, from how many lines they list.
+
+    Only a first guess (about 25 records on the cover page and 40 lines on a
+    contents page of A4): a wrong one costs one more layout of the contents.
+    """
+    entries = sum(1 + sum(section.level == 2 for section in view.article.sections) for view in views)
+    return 1 + max(0, -(-(len(views) - 25) // 40)) + max(1, -(-entries // 40))
 
 
 def _version(distribution: str) -> str:
