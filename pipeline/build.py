@@ -412,11 +412,10 @@ class Builder:
         previous = self.manifest.previous.get(name)
         same = previous is not None and previous.get("sha256") == digest
         entry["date"] = previous.get("date", self.info.timestamp) if same else self.info.timestamp
-        if self.out.write(name, made.data):
-            self.result.written.append(name)
-        else:
-            self.result.reused.append(name)
-        self.manifest.add(entry)
+        with _signals_held():  # Ctrl-C or SIGTERM between the two would leave a file that nothing lists
+            written = self.out.write(name, made.data)
+            self.manifest.add(entry)
+        (self.result.written if written else self.result.reused).append(name)
 
     def _tick(self, label: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -458,6 +457,20 @@ def _digest(*parts: str) -> str:
     for part in parts:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for a moment; they arrive (and stop the build) right after."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _front_pages_guess(views: list[ArticleView]) -> int:
@@ -540,7 +553,11 @@ def _end_workers(pool: Executor) -> None:
     for process in processes:
         with contextlib.suppress(Exception):
             process.terminate()
-    pool.shutdown(wait=False)
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout=5)
+    # A local pool's manager thread sees its workers gone and ends; waiting for it here keeps
+    # concurrent.futures' exit hook from writing to a pipe already closed. A cluster's workers
+    # stay up: only this client's tasks are cancelled.
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=bool(processes))
