@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.assets import templates_dir
+from pipeline.assets import fonts_fingerprint, templates_dir
 from pipeline.diagnostics import Diagnostic
 from pipeline.read import Limits, file_sha256, read_record
 from pipeline.render import ArticleView, BuildInfo, Renderer
@@ -66,6 +66,7 @@ class BuildOptions:
     marking: str | None = None
     title: str = "Briefing handbook"
     strict: bool = False
+    allow_missing_glyphs: bool = False
     limits: Limits = field(default_factory=Limits)
     jobs: int = field(default_factory=available_cpus)
     order: list[str] | None = None
@@ -105,7 +106,9 @@ class BuildResult:
         return [r for r in self.records if not r.ok]
 
 
-def check(sources: list[Source], strict: bool = False, limits: Limits = Limits()) -> list[Checked]:
+def check(
+    sources: list[Source], strict: bool = False, limits: Limits = Limits(), allow_missing_glyphs: bool = False
+) -> list[Checked]:
     """Read and validate every source; never raises for bad input."""
     results = []
     for source in sources:
@@ -117,6 +120,7 @@ def check(sources: list[Source], strict: bool = False, limits: Limits = Limits()
                 media_dir=source.media_dir,
                 media_label=source.media_label,
                 strict=strict,
+                allow_missing_glyphs=allow_missing_glyphs,
                 licence=credit.licence,
                 attribution=credit.attribution,
             ),
@@ -148,7 +152,7 @@ def order_records(records: list[Checked], order: list[str] | None) -> list[Check
 
 
 def templates_fingerprint() -> str:
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(__version__.encode() + fonts_fingerprint().encode())
     root = templates_dir()
     for path in sorted(root.rglob("*")):
         if path.is_file():
@@ -173,7 +177,9 @@ class Builder:
         self.info = BuildInfo.create(marking=options.marking, paper=options.paper, title=options.title)
 
     def run(self, arguments: list[Path]) -> BuildResult:
-        records = check(discover(arguments), self.options.strict, self.options.limits)
+        records = check(
+            discover(arguments), self.options.strict, self.options.limits, self.options.allow_missing_glyphs
+        )
         self.result = result = BuildResult(records)
         valid = order_records(records, self.options.order)
         slugs = assign_slugs([(r.source.name, r.outcome.article.title) for r in valid])
@@ -275,6 +281,7 @@ class Builder:
         from pipeline.handbook import Handbook
 
         handbook = Handbook(renderer, views)
+        html = "html" in formats
         sources = {c.href: [r] for c, r in zip(handbook.chapters, valid, strict=True)}
         sources |= {c.logo[0]: [r] for c, r in zip(handbook.chapters, valid, strict=True) if c.logo}
         sources |= {name: [] for name in handbook.asset_names()}  # the same for every handbook
@@ -284,20 +291,27 @@ class Builder:
         }
         keys |= {c.logo[0]: _digest("logo", k) for c, k in zip(handbook.chapters, record_keys, strict=True) if c.logo}
         keys |= {name: _digest("asset " + name, self.options_key) for name in handbook.asset_names()}
-        keys |= {name: _digest("font " + name, self.all_key) for name in handbook.font_names()}
         wanted = {}  # output path -> key
-        if "html" in formats:
+        if html:
             wanted |= {f"handbook/{name}": key for name, key in keys.items()}
             if self.options.single_file:
                 wanted["handbook.html"] = _digest("single file", self.all_key)
         if "epub" in formats:
             wanted["handbook.epub"] = _digest("epub", self.all_key)
+        # The fonts and css/fonts.css: which fonts there are depends on the characters of every document.
+        fonts_key = _digest("fonts", self.all_key)
+        kept_fonts = [
+            path for path, entry in self.manifest.previous.items() if _is_font(path) and entry.get("key") == fonts_key
+        ]
+        fonts_kept = (
+            html and "handbook/css/fonts.css" in kept_fonts and all(self._reuse(p, fonts_key) for p in kept_fonts)
+        )
         todo = [name for name, key in wanted.items() if not self._reuse(name, key)]
         self._tick("handbook", len(wanted) - len(todo), len(wanted))
-        if not todo:
+        if not todo and (fonts_kept or not html):
             return
         self.manifest.replacing(todo)
-        files = self._handbook_files(handbook, keys, "html" in formats)
+        files = self._handbook_files(handbook, keys, html, kept_fonts if fonts_kept else None)
         pending = set(todo)
         for name, data in files.items():
             path = f"handbook/{name}"
@@ -305,8 +319,10 @@ class Builder:
                 self._write(path, "handbook", sources.get(name), Rendered(data), wanted[path])
                 self._tick("handbook", len(wanted) - len(pending) + 1, len(wanted))
                 pending.discard(path)
+            elif html and not fonts_kept and _is_font(path):
+                self._write(path, "handbook", None, Rendered(data), fonts_key)
         if "handbook.html" in pending:
-            fonts = {name.removeprefix("fonts/"): files[name] for name in handbook.font_names()}
+            fonts = {name: data for name, data in files.items() if _is_font(f"handbook/{name}")}
             single = Rendered(handbook.single_file(fonts))
             self._write("handbook.html", "handbook-single-file", None, single, wanted["handbook.html"])
         if "handbook.epub" in pending:
@@ -318,7 +334,9 @@ class Builder:
         self._tick("handbook", len(wanted), len(wanted))
         self.manifest.save()
 
-    def _handbook_files(self, handbook: Any, keys: dict[str, str], on_disk: bool) -> dict[str, bytes]:
+    def _handbook_files(
+        self, handbook: Any, keys: dict[str, str], on_disk: bool, kept_fonts: list[str] | None
+    ) -> dict[str, bytes]:
         """Every file of the handbook, in its order: from disk where the folder already holds it, else made."""
 
         def kept(name: str) -> bytes | None:
@@ -329,9 +347,12 @@ class Builder:
             return None
 
         documents = {name: kept(name) or handbook.document(name) for name in handbook.document_names()}
-        fonts = {name: kept(name) for name in handbook.font_names()}
-        if any(data is None for data in fonts.values()):
-            fonts = {f"fonts/{name}": data for name, data in handbook.fonts_for(documents.values()).items()}
+        fonts = None
+        if kept_fonts is not None:
+            with contextlib.suppress(OSError):
+                fonts = {p.removeprefix("handbook/"): (self.out.root / p).read_bytes() for p in sorted(kept_fonts)}
+        if fonts is None:
+            fonts = handbook.font_files(handbook.fonts_for(documents.values()))
         return handbook.files(documents, fonts)
 
     def _pack(self, renderer: Renderer, views: list[ArticleView], record_keys: list[str]) -> None:
@@ -473,6 +494,11 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def _is_font(path: str) -> bool:
+    """A font of the handbook or its stylesheet (not the licence, which never changes)."""
+    return path == "handbook/css/fonts.css" or (path.startswith("handbook/fonts/") and path != "handbook/fonts/OFL.txt")
+
+
 def _front_pages_guess(views: list[ArticleView]) -> int:
     """How many pages the pack's cover and contents take, from how many lines they list.
 
@@ -496,9 +522,9 @@ def _version(distribution: str) -> str:
 def _record_key(view: ArticleView) -> str:
     """One record's content as the outputs see it: the validated article, its slug and its logo."""
     logo = b""
-    if view.logo_path is not None:
-        logo = view.logo_path.suffix.lower().encode() + b"\0" + view.logo_path.read_bytes()
-    return _digest(view.article.model_dump_json(), view.slug, hashlib.sha256(logo).hexdigest())
+    if view.logo is not None and view.logo_path is not None:  # the checked bytes every output uses
+        logo = view.logo_path.suffix.lower().encode() + b"\0" + view.logo.data
+    return _digest(view.article.model_dump_json(), view.slug, hashlib.sha256(logo).hexdigest(), view.logo_note or "")
 
 
 def _record_entry(record: Checked) -> dict[str, Any]:

@@ -16,12 +16,19 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from pipeline.media import load as load_media
+
 
 class RefusedURL(ValueError):
     """A reference outside the allowed folders; WeasyPrint logs it and renders on."""
 
 
 class SafeFetcher(URLFetcher):
+    """Serves the templates as they are, and media files only as :mod:`pipeline.media` checked them.
+
+    ``roots[0]`` is the templates folder; the others are the records' media folders.
+    """
+
     def __init__(self, roots: list[Path]):
         super().__init__(allowed_protocols={"file"}, allow_redirects=False)
         self.roots = [root.resolve() for root in roots]
@@ -45,8 +52,16 @@ class SafeFetcher(URLFetcher):
         if path is None:
             self.refused.append(url)
             raise RefusedURL(f"refused {url[:200]!r}: only the templates and the records' media folder are served")
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": kind})
+        if path.is_relative_to(self.roots[0]):  # the templates: stylesheets and fonts
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), body=path.read_bytes(), headers={"Content-Type": kind})
+        checked = load_media(path)  # a record's media: only the checked (sanitised) bytes
+        if checked.media is None:
+            self.refused.append(url)
+            raise RefusedURL(f"refused {url[:200]!r}: the file {checked.problem}")
+        return URLFetcherResponse(
+            path.as_uri(), body=checked.media.data, headers={"Content-Type": checked.media.media_type}
+        )
 
     def take_refused(self) -> list[str]:
         """What was refused since the last call (one record's worth)."""

@@ -10,12 +10,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
-import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.assets import font_files, subset_fonts
+from pipeline.assets import SubsetFont, subset_fonts
 from pipeline.render import ArticleView, Renderer
 from schemas import Section
 
@@ -81,15 +80,12 @@ class Handbook:
         return {name: self.document(name) for name in self.document_names()}
 
     def asset_names(self) -> list[str]:
-        """The files that are the same for every handbook: stylesheets and the font licence."""
-        return ["css/handbook.css", "css/fonts.css", "fonts/OFL.txt"]
-
-    def font_names(self) -> list[str]:
-        return [f"fonts/{path.name}" for path in font_files()]
+        """The files that are the same for every handbook: the stylesheet and the font licence."""
+        return ["css/handbook.css", "fonts/OFL.txt"]
 
     @staticmethod
-    def fonts_for(documents: Iterable[bytes]) -> dict[str, bytes]:
-        """The bundled fonts cut to what the documents show: about 0.3 MB instead of 3.8 MB.
+    def fonts_for(documents: Iterable[bytes]) -> list[SubsetFont]:
+        """The fonts cut to what the documents show; a family that prints nothing is left out.
 
         Only the set of characters matters, so it is gathered document by document
         rather than from one string of the whole handbook.
@@ -99,48 +95,53 @@ class Handbook:
             characters.update(data.decode("utf-8"))
         return subset_fonts("".join(sorted(characters)))
 
+    def font_files(self, fonts: list[SubsetFont]) -> dict[str, bytes]:
+        """``css/fonts.css`` with an ``@font-face`` rule for each font, and the fonts themselves."""
+        files = {"css/fonts.css": self.renderer.render("css/fonts.css.j2", fonts=fonts).encode("utf-8")}
+        files.update({f"fonts/{font.name}": font.data for font in fonts})
+        return files
+
     @functools.cached_property
     def fonts(self) -> dict[str, bytes]:
-        return self.fonts_for(self.documents.values())
+        """The font files (and their stylesheet) for every document of this handbook."""
+        return self.font_files(self.fonts_for(self.documents.values()))
 
     def files(
         self, documents: dict[str, bytes] | None = None, fonts: dict[str, bytes] | None = None
     ) -> dict[str, bytes]:
         """Every file of the handbook folder, by path relative to it, in a stable order.
 
-        ``documents`` and ``fonts`` (paths like ``fonts/NotoSans-Regular.ttf``) may come
-        from an earlier build's folder; by default they are made here.
+        ``documents`` and ``fonts`` (as :meth:`font_files` gives them) may come from
+        an earlier build's folder; by default they are made here.
         """
         files = dict(self.documents if documents is None else documents)
         templates = self.renderer.templates
-        for name in self.asset_names():
-            if name.startswith("fonts/"):
-                continue
-            files[name] = (templates / name).read_bytes()
-        if fonts is None:
-            fonts = {f"fonts/{name}": data for name, data in self.fonts.items()}
-        files.update(fonts)
+        files["css/handbook.css"] = (templates / "css" / "handbook.css").read_bytes()
+        files.update(self.fonts if fonts is None else fonts)
         files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
         for chapter in self.chapters:
-            if chapter.logo:
-                files[chapter.logo[0]] = chapter.logo[1].read_bytes()
+            if chapter.logo and chapter.view.logo:
+                files[chapter.logo[0]] = chapter.view.logo.data  # the checked bytes, never the file as it is
         return files
 
     def single_file(self, fonts: dict[str, bytes] | None = None) -> bytes:
         """One self-contained HTML file: stylesheet and fonts inlined as data."""
         templates = self.renderer.templates
-        css = (templates / "css" / "fonts.css").read_text(encoding="utf-8")
-        for name, font in (self.fonts if fonts is None else fonts).items():
-            data = base64.b64encode(font).decode("ascii")
-            css = css.replace(f"url(../fonts/{name})", f"url(data:font/ttf;base64,{data})")
+        fonts = self.fonts if fonts is None else fonts
+        css = fonts["css/fonts.css"].decode("utf-8")
+        for name, font in fonts.items():
+            if name.startswith("fonts/"):
+                data = base64.b64encode(font).decode("ascii")
+                kind = "font/otf" if name.endswith(".otf") else "font/ttf"
+                css = css.replace(f"url(../{name})", f"url(data:{kind};base64,{data})")
         css += "\n" + (templates / "css" / "handbook.css").read_text(encoding="utf-8").replace(
             "@import url(fonts.css);", ""
         )
         chapters = []
         for chapter in self.chapters:
-            if chapter.logo:
-                kind = mimetypes.guess_type(chapter.logo[1].name)[0] or "application/octet-stream"
-                data = base64.b64encode(chapter.logo[1].read_bytes()).decode("ascii")
+            if chapter.logo and chapter.view.logo:
+                kind = chapter.view.logo.media_type
+                data = base64.b64encode(chapter.view.logo.data).decode("ascii")
                 chapter = dataclasses.replace(
                     chapter, view=dataclasses.replace(chapter.view, logo_src=f"data:{kind};base64,{data}")
                 )

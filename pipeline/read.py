@@ -8,10 +8,13 @@ problem: it recovers and goes on, so that one run reports every problem of a fil
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import errno
 import hashlib
 import json
+import json.decoder
+import json.scanner
 import os
 import re
 import stat
@@ -68,6 +71,14 @@ RawBlock = RawParagraph | RawList
 
 
 @dataclass
+class RawScriptText:
+    text: str
+    lang: str | None
+    dir: str | None
+    line: int
+
+
+@dataclass
 class RawSection:
     title: str
     level: int
@@ -89,7 +100,10 @@ class RawRecord:
     lead: list[RawBlock] = field(default_factory=list)
     sections: list[RawSection] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: A record authored as JSON (schemas.Article without provenance), with its lines.
+    #: Set by a JSON record (the text grammar has no way to say them).
+    lang: str | None = None
+    native_name: RawScriptText | None = None
+    #: A record authored as JSON (schemas.AuthoredArticle), with its lines.
     authored: dict | None = None
     lines: list[str] = field(default_factory=list)
 
@@ -218,7 +232,11 @@ def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord
 
 
 def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
-    """A record authored as JSON: syntax checked here, its shape by the schemas stage."""
+    """A record authored as JSON: syntax, characters and duplicate keys checked here, its shape by validate.
+
+    Every object, array and string remembers the line it starts on, so that later
+    messages name the right line of the JSON file.
+    """
     record = RawRecord(path=label, sha256=hashlib.sha256(data).hexdigest())
     if len(data) > limits.max_bytes:
         record.diagnostics.append(
@@ -228,28 +246,188 @@ def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     record.lines = _decode_lines(data, record)
     if record.diagnostics:
         return record
+    text = "\n".join(record.lines)
     try:
-        value = json.loads("\n".join(record.lines))
+        value = _LocatingDecoder(text).decode(text)
     except json.JSONDecodeError as exc:
         record.diagnostics.append(Diagnostic(label, exc.lineno, "error", f"not valid JSON: {exc.msg}"))
         return record
+    except _NumberTooLong as exc:  # Python refuses integers of more than 4,300 digits (CVE-2020-10735)
+        record.diagnostics.append(
+            Diagnostic(label, exc.line, "error", "a number with more than 4,300 digits; write it as a string in quotes")
+        )
+        return record
     except RecursionError:
         record.diagnostics.append(Diagnostic(label, 1, "error", "JSON nested too deeply"))
-        return record
-    except ValueError:  # Python refuses integers of more than 4,300 digits (CVE-2020-10735)
-        text = "\n".join(record.lines)
-        long = re.search(r"\d{4301,}", text)
-        line = text.count("\n", 0, long.start()) + 1 if long else 1
-        record.diagnostics.append(
-            Diagnostic(label, line, "error", "a number with more than 4,300 digits; write it as a string in quotes")
-        )
         return record
     if not isinstance(value, dict):
         record.diagnostics.append(Diagnostic(label, 1, "error", 'a JSON record is an object: {"title": ...}'))
         return record
     record.authored = value
+    _check_json(record, value, (), limits)
     record.title = value.get("title") if isinstance(value.get("title"), str) else None
     return record
+
+
+class JsonObject(dict):
+    """A JSON object that knows where it starts and ends in the text, and its repeated keys."""
+
+    line: int = 1
+    start: int = 0
+    end: int = 0
+    text: str = ""  # the whole JSON text, shared
+    duplicates: list[str]
+
+
+class JsonArray(list):
+    line: int = 1
+    start: int = 0
+    end: int = 0
+
+
+class JsonString(str):
+    line: int = 1
+
+
+class _NumberTooLong(ValueError):
+    def __init__(self, digits: int, line: int):
+        super().__init__(digits)
+        self.digits, self.line = digits, line
+
+
+#: Python refuses to turn longer digit strings into int (``sys.get_int_max_str_digits``).
+MAX_NUMBER_DIGITS = 4300
+
+
+class _LocatingDecoder(json.JSONDecoder):
+    """The standard decoder, in its pure-Python form, with source positions recorded."""
+
+    def __init__(self, text: str):
+        super().__init__(object_pairs_hook=list, parse_int=self._int)
+        self.text = text
+        self.breaks = [match.start() for match in re.finditer("\n", text)]
+        self.parse_object = self._object
+        self.parse_array = self._array
+        self.parse_string = self._string
+        self.scan_once = json.scanner.py_make_scanner(self)
+
+    def line_at(self, position: int) -> int:
+        return bisect.bisect_right(self.breaks, position - 1) + 1
+
+    def _int(self, digits: str) -> int:
+        count = len(digits.lstrip("-"))
+        if count > MAX_NUMBER_DIGITS:
+            raise _NumberTooLong(count, self.line_at(self.text.find(digits)))
+        return int(digits)
+
+    def _object(self, s_and_end, *args):
+        start = s_and_end[1] - 1
+        pairs, end = json.decoder.JSONObject(s_and_end, *args)
+        result = JsonObject()
+        result.duplicates = []
+        for key, value in pairs:  # the last of a repeated key wins, as in json.loads
+            if key in result:
+                result.duplicates.append(key)
+            result[key] = value
+        result.line, result.start, result.end, result.text = self.line_at(start), start, end, self.text
+        return result, end
+
+    def _array(self, s_and_end, *args):
+        start = s_and_end[1] - 1
+        values, end = json.decoder.JSONArray(s_and_end, *args)
+        result = JsonArray(values)
+        result.line, result.start, result.end = self.line_at(start), start, end
+        return result, end
+
+    def _string(self, text: str, end: int, strict: bool):
+        value, after = json.decoder.scanstring(text, end, strict)
+        result = JsonString(value)
+        result.line = self.line_at(end - 1)
+        return result, after
+
+
+def json_line(node: object, loc: tuple) -> int:
+    """The line of the JSON file a location (``("infobox", "fields", 2, "value")``) points at."""
+    line = getattr(node, "line", 1)
+    for part in loc:
+        if isinstance(node, JsonObject) and isinstance(part, str):
+            if part not in node:  # e.g. the tag of a union ("paragraph"): the next part names the key
+                continue
+            line = key_line(node, part)
+            node = node[part]
+        elif isinstance(node, JsonArray) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return line
+        line = getattr(node, "line", line)
+    return line
+
+
+def key_line(node: JsonObject, key: str, occurrence: int = 1) -> int:
+    """The line of ``"key":`` in an object, skipping the objects and arrays nested in it."""
+    text = node.text
+    nested = [(v.start, v.end) for v in node.values() if isinstance(v, JsonObject | JsonArray)]
+    pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
+    seen = 0
+    for match in pattern.finditer(text, node.start, node.end):
+        if any(start <= match.start() < end for start, end in nested):
+            continue
+        seen += 1
+        if seen == occurrence:
+            return text.count("\n", 0, match.start()) + 1
+    return node.line
+
+
+def _check_json(record: RawRecord, node: object, path: tuple, limits: Limits, depth: int = 0) -> None:
+    """What the text reader checks on every line, checked on every JSON string: characters, keys, depth."""
+    where = ".".join(str(p) for p in path) or "the record"
+    if isinstance(node, JsonObject):
+        for key in node.duplicates:
+            line = key_line(node, key, occurrence=2)
+            record.diagnostics.append(
+                Diagnostic(
+                    record.path,
+                    line,
+                    "error",
+                    f"duplicate key {_quote(key)} in {where} (first given at line "
+                    f"{key_line(node, key)}); keep one of them",
+                )
+            )
+        for key, value in node.items():
+            if _FORBIDDEN.search(key):
+                _check_string(record, key, key_line(node, key), f"a key in {where}")
+            deeper = depth + 1 if key == "children" else depth
+            if key == "children" and deeper >= limits.max_depth:
+                record.diagnostics.append(
+                    Diagnostic(
+                        record.path,
+                        getattr(value, "line", node.line),
+                        "error",
+                        f"list nested more than {limits.max_depth} levels deep; flatten it or raise --max-depth",
+                    )
+                )
+                continue
+            _check_json(record, value, (*path, key), limits, deeper)
+    elif isinstance(node, JsonArray):
+        for index, value in enumerate(node):
+            _check_json(record, value, (*path, index), limits, depth)
+    elif isinstance(node, JsonString):
+        _check_string(record, node, node.line, where)
+
+
+def _check_string(record: RawRecord, text: str, line: int, where: str) -> None:
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        char = bad.group()
+        name = unicodedata.name(char, "") or _CONTROL_NAMES.get(char, "control character")
+        record.diagnostics.append(
+            Diagnostic(
+                record.path,
+                line,
+                "error",
+                f"forbidden character U+{ord(char):04X} ({name}) in {where}; records are plain text: remove it",
+            )
+        )
 
 
 def _decode_lines(data: bytes, record: RawRecord) -> list[str]:
@@ -335,8 +513,6 @@ class _Parser:
         self.stack: list[RawList] = []
         self.depth_reported = False
         self.written_depth = -1  # depth of the last list item as written, before clamping
-        self.level = 1
-        self.infobox_keys: dict[str, int] = {}
 
     def error(self, line: int, message: str) -> None:
         self.record.diagnostics.append(Diagnostic(self.record.path, line, "error", message))
@@ -357,8 +533,7 @@ class _Parser:
         for number in range(index, len(lines)):
             self.body_line(number + 1, lines[number])
         self.flush()
-        if not self.record.lead and not self.record.sections and not self.record.infobox:
-            self.warning(self.record.title_line, "record has nothing after its title")
+        check_structure(self.record)
 
     def read_title(self, index: int) -> int:
         stripped = self.lines[index].strip()
@@ -428,17 +603,6 @@ class _Parser:
         if not key:
             self.error(number, "infobox line has no key before ': '; write '- Key: Value'")
             return
-        folded = re.sub(r"[\s_]", "", key).casefold()
-        if folded in self.infobox_keys:
-            self.error(
-                number,
-                f"duplicate infobox key {_quote(key)} (first given at line "
-                f"{self.infobox_keys[folded]}); keep one of them",
-            )
-            return
-        self.infobox_keys[folded] = number
-        if not value:
-            self.warning(number, f"infobox field {_quote(key)} has no value")
         self.record.infobox.append(RawField(key, value, number))
 
     # -- body -------------------------------------------------------------------
@@ -493,13 +657,6 @@ class _Parser:
             level = MAX_HEADING_LEVEL
         if not inner:
             self.error(number, "heading has no text; write '== Name =='")
-        elif level > self.level + 1:
-            self.warning(
-                number,
-                f"heading skips a level: level {level} follows level {self.level}; "
-                f"write {_heading(inner, self.level + 1)}",
-            )
-        self.level = level
         section = RawSection(title=inner, level=level, line=number)
         self.record.sections.append(section)
         self.blocks = section.blocks
@@ -578,3 +735,36 @@ def _quote(text: str, limit: int = 60) -> str:
 def _heading(text: str, level: int) -> str:
     marks = "=" * level
     return f"'{marks} {text} {marks}'"
+
+
+def check_structure(record: RawRecord) -> None:
+    """Checks every record gets, whichever format it was written in: keys, values, headings."""
+
+    def report(line: int, severity: str, message: str) -> None:
+        record.diagnostics.append(Diagnostic(record.path, line, severity, message))
+
+    first: dict[str, int] = {}
+    for f in record.infobox:
+        folded = re.sub(r"[\s_]", "", f.key).casefold()
+        if folded in first:
+            report(
+                f.line,
+                "error",
+                f"duplicate infobox key {_quote(f.key)} (first given at line {first[folded]}); keep one of them",
+            )
+            continue
+        first[folded] = f.line
+        if not f.value:
+            report(f.line, "warning", f"infobox field {_quote(f.key)} has no value")
+    level = 1
+    for section in record.sections:
+        if section.title and section.level > level + 1:
+            report(
+                section.line,
+                "warning",
+                f"heading skips a level: level {section.level} follows level {level}; "
+                f"write {_heading(section.title, level + 1)}",
+            )
+        level = section.level
+    if not record.lead and not record.sections and not record.infobox:
+        report(record.title_line, "warning", "record has nothing after its title")

@@ -20,8 +20,11 @@ from xml.sax.saxutils import escape
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline import __version__
-from pipeline.assets import templates_dir
+from pipeline.assets import FACES, font_files, templates_dir
+from pipeline.bidi import needs_isolation, plain
 from pipeline.diagnostics import shown
+from pipeline.media import Media
+from pipeline.media import load as load_media
 from pipeline.scripts import direction, runs
 from schemas import Article, Infobox, fold_key, label_for, split_family
 from schemas.infobox import LAW_ENFORCEMENT_ORDER
@@ -81,9 +84,17 @@ class BuildInfo:
 
 
 @dataclass
+class Note:
+    """Another field of a numbered entry (``Person1Title`` beside ``Person1Name``)."""
+
+    label: str
+    text: str
+
+
+@dataclass
 class PanelValue:
     text: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 @dataclass
@@ -105,6 +116,8 @@ class ArticleView:
     logo_path: Path | None = None  # the logo file, inside a media folder
     logo_src: str | None = None  # how this output refers to it
     logo_alt: str = ""
+    logo: Media | None = None  # the checked bytes every output uses (a sanitised SVG)
+    logo_note: str | None = None  # why a logo the record names is left out
 
 
 def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
@@ -128,7 +141,7 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
                 (e for e in entry.fields if split_family(e.key)[2].casefold() in ("", "name")),
                 entry.fields[0],
             )
-            notes = [f"{label_for(split_family(e.key)[2] or e.key)}: {e.value}" for e in entry.fields if e is not main]
+            notes = [Note(label_for(split_family(e.key)[2] or e.key), e.value) for e in entry.fields if e is not main]
             values.append(PanelValue(main.value, notes))
         keys = [e.key for entry in group.entries for e in entry.fields]
         rows[f"{family}*"] = PanelRow(group.label, keys, values)
@@ -140,6 +153,7 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
 
 
 def keywords(article: Article) -> list[str]:
+    """Words for the PDF's keywords: what a search finds, so never an invisible control."""
     words = [article.title]
     infobox = article.infobox
     if infobox:
@@ -148,7 +162,7 @@ def keywords(article: Article) -> list[str]:
         for f in infobox.fields:
             if fold_key(f.key) in ("country", "headquarters", "parentagency") and f.value:
                 words.append(f.value)
-    return list(dict.fromkeys(words))
+    return list(dict.fromkeys(plain(w) for w in words))
 
 
 class Renderer:
@@ -166,7 +180,8 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.globals.update(runs=runs, direction=direction)
+        self.env.globals.update(runs=runs, direction=direction, isolate=needs_isolation)
+        self.env.filters["plain"] = plain
         self._weasy = None
         self._pieces: dict[str, object] = {}
         self._fetcher = None
@@ -182,7 +197,7 @@ class Renderer:
 
     def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
         provenance = article.provenance
-        source = provenance.attribution or provenance.path
+        source = plain(provenance.attribution or provenance.path)  # one string: no control may run on
         source_line = f"Source: {source}" + (f" · {provenance.licence}" if provenance.licence else "")
         view = ArticleView(
             article=article,
@@ -194,9 +209,15 @@ class Renderer:
         image = article.infobox.image if article.infobox else None
         path = (media_dir / image.file).resolve() if image and image.file and media_dir else None
         if path and path.is_relative_to(media_dir.resolve()) and path.is_file():  # never a link out of media/
-            view.logo_path = path
-            view.logo_src = view.logo_path.as_uri()
-            view.logo_alt = f"Logo of {article.title}"
+            checked = load_media(path)
+            if checked.media is not None:
+                view.logo, view.logo_path = checked.media, path
+                view.logo_src = view.logo_path.as_uri()  # served by SafeFetcher, which serves the same checked bytes
+                view.logo_alt = f"Logo of {plain(article.title)}"
+            else:
+                view.logo_note = f"'{image.file}' {checked.problem}"
+        elif image and image.left_out:
+            view.logo_note = image.left_out
         return view
 
     def render(self, template: str, **context) -> str:
@@ -220,7 +241,7 @@ class Renderer:
     def _weasyprint(self):
         """WeasyPrint, its font configuration and the print stylesheet, made once."""
         if self._weasy is None:
-            _isolate_fontconfig(self.templates / "fonts")
+            _isolate_fontconfig()
             from weasyprint import CSS
             from weasyprint.text.fonts import FontConfiguration
 
@@ -276,20 +297,35 @@ class Renderer:
 _FONTCONFIG: str | None = None
 
 
-def _isolate_fontconfig(fonts_dir: Path) -> None:
-    """Point fontconfig at the bundled fonts only: no system font can slip into a PDF.
+def _isolate_fontconfig() -> None:
+    """Point fontconfig at the explicit font list only: no other font can slip into a PDF.
 
-    Fallback for a character the named fonts lack then stays among the bundled
-    fonts, and two machines with different fonts installed give the same bytes.
+    The generated configuration lists a folder of links to exactly the files of
+    :data:`~pipeline.assets.FACES` (bundled, and the system CJK font at its fixed path)
+    and gives each face its CSS family name (``MR Serif``, ``MR Georgian``...), as an
+    ``@font-face`` rule would. Fallback for a character the named fonts lack then stays
+    among these fonts, and two machines with the same set-up give the same bytes.
     """
     global _FONTCONFIG
     if _FONTCONFIG is None:
-        folder = tempfile.mkdtemp(prefix="make-report-fontconfig-")
+        folder = Path(tempfile.mkdtemp(prefix="make-report-fontconfig-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        config = Path(folder) / "fonts.conf"
+        links = folder / "fonts"
+        links.mkdir()
+        rules = []
+        for number, path in enumerate(font_files()):
+            link = links / f"{number:02d}-{path.name}"
+            link.symlink_to(path)
+            for face in (f for f in FACES if f.path == path):
+                rules.append(
+                    f'<match target="scan"><test name="file"><string>{escape(str(link))}</string></test>'
+                    f'<test name="index"><int>{face.index}</int></test>'
+                    f'<edit name="family" mode="prepend"><string>{escape(face.family)}</string></edit></match>'
+                )
+        config = folder / "fonts.conf"
         config.write_text(
             '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-            f"<fontconfig><dir>{escape(str(fonts_dir))}</dir></fontconfig>\n",
+            f"<fontconfig><dir>{escape(str(links))}</dir>\n" + "\n".join(rules) + "\n</fontconfig>\n",
             encoding="utf-8",
         )
         _FONTCONFIG = str(config)

@@ -10,18 +10,34 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.assets import uncovered
+from pipeline.assets import install_hint, uncovered
+from pipeline.bidi import describe, has_visible, suspicious
 from pipeline.diagnostics import Diagnostic, has_errors
-from pipeline.read import RawBlock, RawField, RawItem, RawList, RawParagraph, RawRecord, RawSection
+from pipeline.media import SUFFIXES as MEDIA_SUFFIXES
+from pipeline.media import load as media_load
+from pipeline.read import (
+    RawBlock,
+    RawField,
+    RawItem,
+    RawList,
+    RawParagraph,
+    RawRecord,
+    RawScriptText,
+    RawSection,
+    check_structure,
+    json_line,
+)
 from pipeline.scripts import RTL_SCRIPTS, lang_for, main_script
 from schemas import Article, Infobox, InfoboxField, ListBlock, ListItem, Paragraph, Section
 from schemas.article import Provenance, ScriptText
+from schemas.authored import WORKED_OUT, AuthoredArticle
 from schemas.infobox import (
     MAX_FAMILY_DIGITS,
     Activity,
@@ -41,7 +57,6 @@ IMAGE_KEYS = ("logo", "image", "insignia", "flag", "seal")
 #: Counts such as Employees: more digits than this is no count (and Python refuses
 #: to convert integers of more than 4,300 digits at all).
 MAX_NUMBER_DIGITS = 18
-MEDIA_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 _MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name} | {
     name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name
 }
@@ -55,6 +70,7 @@ class Options:
     media_dir: Path | None = None
     media_label: str | None = None  # how messages name the media folder
     strict: bool = False
+    allow_missing_glyphs: bool = False  # a character no font has is a warning, not an error
     licence: str | None = None
     attribution: str | None = None
 
@@ -97,6 +113,18 @@ class _Checker:
     def build(self) -> Article | None:
         raw = self.raw
         self.check_coverage()
+        self.check_invisible()
+        if raw.title is not None and not has_visible(raw.title):
+            self.diagnostics.append(
+                Diagnostic(
+                    raw.path,
+                    raw.title_line,
+                    "error",
+                    "title has no visible character (only spaces, controls or zero-width characters); "
+                    "write the record's name",
+                )
+            )
+            return None
         if has_errors(raw.diagnostics) or raw.title is None:
             return None
         infobox = self.infobox() if raw.infobox_line else None
@@ -104,6 +132,7 @@ class _Checker:
             return Article(
                 title=raw.title,
                 title_line=raw.title_line,
+                lang=raw.lang or "en",
                 native_name=self.native_name(),
                 infobox=infobox,
                 lead=[_block(b) for b in raw.lead],
@@ -286,94 +315,163 @@ class _Checker:
                 f"infobox '{f.key}': '{f.value}' is not an image file name ('File:Name.png') in the "
                 "media folder; it is shown as text and not loaded",
             )
-            return MediaRef(text=f.value, file=None)
+            return MediaRef(text=f.value, file=None, left_out=f"'{f.value}' is not an image file name")
         media = self.options.media_dir
         where = f"{self.options.media_label or media}/" if media else "the media folder"
         if media is None or not (media / name).is_file():
             self.warn(f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown")
-            return MediaRef(text=f.value, file=None)
+            return MediaRef(text=f.value, file=None, left_out=f"'{name}' is not in the media folder")
         if not (media / name).resolve().is_relative_to(media.resolve()):
             self.warn(
                 f.line,
                 f"infobox '{f.key}': image '{name}' in {where} links to a file outside the media folder; "
                 "it is not loaded",
             )
-            return MediaRef(text=f.value, file=None)
+            return MediaRef(text=f.value, file=None, left_out=f"'{name}' links outside the media folder")
+        checked = media_load(media / name)
+        if checked.media is None:
+            self.warn(f.line, f"infobox '{f.key}': image '{name}' {checked.problem}; it is left out")
+            return MediaRef(text=f.value, file=None, left_out=f"'{name}' {checked.problem}")
+        if checked.removed:
+            self.warn(
+                f.line,
+                f"infobox '{f.key}': SVG image '{name}' holds active content, taken out of every output: "
+                f"{', '.join(checked.removed)}",
+            )
         return MediaRef(text=f.value, file=name)
 
     def native_name(self) -> ScriptText | None:
-        value = next((f.value for f in self.raw.infobox if fold_key(f.key) in NATIVE_NAME_KEYS and f.value), None)
+        """As authored (JSON), else the infobox's native-name field; script and direction from its letters."""
+        authored = self.raw.native_name
+        value = authored.text if authored else None
+        if value is None:
+            value = next((f.value for f in self.raw.infobox if fold_key(f.key) in NATIVE_NAME_KEYS and f.value), None)
         if value is None:
             return None
         script = main_script(value)
-        if script is None:
-            return ScriptText(text=value, lang="und")
-        return ScriptText(text=value, lang=lang_for(value, script), dir="rtl" if script in RTL_SCRIPTS else "ltr")
+        lang = "und" if script is None else lang_for(value, script)
+        direction = "rtl" if script in RTL_SCRIPTS else "ltr"
+        if authored:
+            lang, direction = authored.lang or lang, authored.dir or direction
+        return ScriptText(text=value, lang=lang, dir=direction)
 
     # -- every string ------------------------------------------------------------
-    def check_coverage(self) -> None:
+    def check_invisible(self) -> None:
+        """Bidi controls and zero-width characters: they make text read other than it is."""
         for text, line in _strings(self.raw):
-            missing = uncovered(text)
-            if missing:
-                shown = " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:5])
-                more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-                self.warn(line, f"the bundled fonts have no glyph for {shown}{more}; they print as boxes")
+            found = suspicious(text)
+            if found:
+                self.warn(
+                    line,
+                    f"invisible characters that change how the text reads: {describe(found)}; "
+                    "remove them (titles and metadata leave them out, the text shows them isolated)",
+                )
+
+    def check_coverage(self) -> None:
+        """Every character a record holds must print: one that no font has is an error.
+
+        The verdict comes from the cmaps of the explicit font list (pipeline/assets.py),
+        the same fonts the renderer is limited to, so it holds without rendering.
+        ``--allow-missing-glyphs`` turns the errors into warnings.
+        """
+        seen: set[str] = set()
+        severity = "warning" if self.options.allow_missing_glyphs else "error"
+        for text, line in _strings(self.raw):
+            for char in uncovered(text):
+                if char in seen:
+                    continue
+                seen.add(char)
+                kind = {"Co": "a private-use character", "Cn": "an unassigned code point"}
+                name = unicodedata.name(char, "") or kind.get(unicodedata.category(char), "no name")
+                hint = install_hint(char)
+                if hint:
+                    what = f"{hint}; or build with --allow-missing-glyphs to print it as a box"
+                elif severity == "error":
+                    what = "it would print as an empty box; replace it, or build with --allow-missing-glyphs"
+                else:
+                    what = "it prints as an empty box"
+                message = f"no font can print U+{ord(char):04X} ({name}); {what}"
+                self.diagnostics.append(Diagnostic(self.raw.path, line or 1, severity, message))
 
 
 def _read_authored(raw: RawRecord) -> None:
-    """A JSON record: check its shape against the schema, then treat it as if read from text.
+    """A JSON record: check its shape against the authored model, then treat it as if read from text.
 
-    The same checks (typed profiles, images, fonts) then apply to both ways of writing
-    a record. Provenance is always computed here, never taken from the file.
+    The same checks (keys, headings, typed profiles, images, fonts) then apply to
+    both ways of writing a record. A field the model does not know is an error that
+    names it; nothing authored is dropped without a word.
     """
-    data = {**raw.authored, "provenance": {"path": raw.path, "sha256": raw.sha256}}
     try:
-        article = Article.model_validate(data)
+        article = AuthoredArticle.model_validate(raw.authored)
     except ValidationError as exc:
         for error in exc.errors():
             raw.diagnostics.append(
-                Diagnostic(
-                    raw.path, _json_line(raw.lines, error["loc"]), "error", f"{_loc(error['loc'])}: {error['msg']}"
-                )
+                Diagnostic(raw.path, json_line(raw.authored, error["loc"]), "error", _schema_message(error))
             )
         return
-    raw.title, raw.title_line = article.title, article.title_line or 1
+
+    def line(given: int | None, *loc: str | int) -> int:
+        return given or json_line(raw.authored, loc)
+
+    raw.title, raw.title_line = article.title, line(article.title_line, "title")
+    raw.lang = article.lang
+    if article.native_name:
+        name = article.native_name
+        raw.native_name = RawScriptText(name.text, name.lang, name.dir, line(None, "native_name"))
     if article.infobox:
-        raw.infobox_line = article.infobox.line or 1
+        raw.infobox_line = line(article.infobox.line, "infobox")
         raw.infobox_template = article.infobox.template
-        raw.infobox = [RawField(f.key, f.value, f.line or raw.infobox_line) for f in article.infobox.fields]
-    raw.lead = [_raw_block(b) for b in article.lead]
+        raw.infobox = [
+            RawField(f.key, f.value, line(f.line, "infobox", "fields", i)) for i, f in enumerate(article.infobox.fields)
+        ]
+    raw.lead = [_raw_block(b, line, ("lead", i)) for i, b in enumerate(article.lead)]
     raw.sections = [
-        RawSection(s.title, s.level, s.line or 1, [_raw_block(b) for b in s.blocks]) for s in article.sections
+        RawSection(
+            s.title,
+            s.level,
+            line(s.line, "sections", i),
+            [_raw_block(b, line, ("sections", i, "blocks", j)) for j, b in enumerate(s.blocks)],
+        )
+        for i, s in enumerate(article.sections)
     ]
+    check_structure(raw)
 
 
-def _raw_block(block: Paragraph | ListBlock) -> RawBlock:
+def _schema_message(error: dict) -> str:
+    where = _loc(error["loc"])
+    if error["type"] == "extra_forbidden":
+        key = str(error["loc"][-1])
+        why = WORKED_OUT.get(key, "make-report schema lists the fields a record may hold")
+        return f"{where}: '{key}' is not a field of a record ({why}); remove it"
+    return f"{where}: {error['msg']}"
+
+
+def _raw_block(block: Paragraph | ListBlock, line: Callable[..., int], loc: tuple) -> RawBlock:
+    """A block of a JSON record, each part with the line it was written on."""
     if isinstance(block, Paragraph):
-        return RawParagraph(block.text, block.line or 1)
+        return RawParagraph(block.text, line(block.line, *loc))
     return RawList(
         block.ordered,
-        block.line or 1,
-        [RawItem(i.text, i.line or 1, i.number, [_raw_block(c) for c in i.children]) for i in block.items],
+        line(block.line, *loc),
+        [
+            RawItem(
+                item.text,
+                line(item.line, *loc, "items", i),
+                item.number,
+                [_raw_block(c, line, (*loc, "items", i, "children", j)) for j, c in enumerate(item.children)],
+            )
+            for i, item in enumerate(block.items)
+        ],
     )
-
-
-def _json_line(lines: list[str], loc: tuple) -> int:
-    """Where a JSON error is: the first line holding the innermost key named in its location."""
-    keys = [part for part in loc if isinstance(part, str)]
-    if keys:
-        needle = f'"{keys[-1]}"'
-        for number, line in enumerate(lines, start=1):
-            if needle in line:
-                return number
-    return 1
 
 
 def _strings(raw: RawRecord) -> Iterator[tuple[str, int]]:
     if raw.title:
         yield raw.title, raw.title_line
+    if raw.native_name:
+        yield raw.native_name.text, raw.native_name.line
     for f in raw.infobox:
-        yield f"{f.key} {f.value}", f.line
+        yield f"{f.key} {f.key.upper()} {f.value}", f.line  # keys print as upper-case labels
     yield from _block_strings(raw.lead)
     for section in raw.sections:
         yield section.title, section.line

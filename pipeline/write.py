@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from pipeline.bidi import INVISIBLE
 from pipeline.diagnostics import shown
 from pipeline.sources import OUTPUT_MARKER
 
@@ -181,6 +182,8 @@ class OutputDir:
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        # The same JSON values, but no bidi control or zero-width character raw in the file.
+        text = "".join(f"\\u{ord(char):04x}" if char in INVISIBLE else char for char in text)
         self.write(MANIFEST_NAME, text.encode("utf-8"))
 
     def read_journal(self) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from schemas.article import (
     ScriptText,
     Section,
 )
+from schemas.authored import AuthoredArticle, authored_form
 from schemas.infobox import (
     Infobox,
     InfoboxField,
@@ -21,6 +22,7 @@ from schemas.infobox import (
 
 __all__ = [
     "Article",
+    "AuthoredArticle",
     "Block",
     "Infobox",
     "InfoboxField",
@@ -31,6 +33,7 @@ __all__ = [
     "Provenance",
     "ScriptText",
     "Section",
+    "authored_form",
     "fold_key",
     "label_for",
     "split_family",

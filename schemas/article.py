@@ -1,8 +1,8 @@
 """The contract between reading and rendering: a validated article.
 
-A record authored as JSON or YAML is checked against these same models, and
-``make-report schema`` prints their JSON Schema. Line numbers are optional so that
-hand-authored JSON does not have to invent them.
+A record authored as JSON is checked against :mod:`schemas.authored`, which shares
+the block models below; the resolved :class:`Article` adds what validation works
+out. Line numbers are optional so that hand-authored JSON does not have to invent them.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from schemas.infobox import Infobox
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Line = Annotated[int | None, Field(default=None, ge=1, description="1-based source line")]
+#: A BCP 47 language tag such as 'en', 'tg-Cyrl' or 'und-Arab'.
+Language = Annotated[str, Field(pattern=r"^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$", max_length=64)]
 
 
 class Model(BaseModel):
@@ -64,7 +66,7 @@ class ScriptText(Model):
     """Text in a script of its own, with what a reader needs to show it right."""
 
     text: NonEmpty
-    lang: str = Field(description="BCP 47 tag, e.g. 'tg-Cyrl' or 'und-Arab'")
+    lang: Language = Field(description="BCP 47 tag, e.g. 'tg-Cyrl' or 'und-Arab'")
     dir: Literal["ltr", "rtl"] = "ltr"
 
 
@@ -73,7 +75,7 @@ class Article(Model):
 
     title: NonEmpty
     title_line: Line = None
-    lang: str = Field(default="en", description="language of the text as a whole")
+    lang: Language = Field(default="en", description="language of the text as a whole")
     native_name: ScriptText | None = None
     infobox: Infobox | None = None
     lead: list[Block] = Field(default_factory=list)

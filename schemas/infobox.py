@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field
 
 Line = Annotated[int | None, Field(default=None, ge=1)]
 
@@ -59,6 +59,8 @@ FAMILY_LABELS = {
 #: A family's number has at most nine digits; a key with a longer one is a plain field.
 MAX_FAMILY_DIGITS = 9
 _FAMILY = re.compile(r"^(?P<family>[A-Za-z]+?)(?P<index>\d{1,9})(?P<attribute>[A-Za-z_]*)$")
+#: A variant of a known key: one letter (but not a plural "s") or up to three digits at its end.
+_VARIANT = re.compile(r"(?P<base>.+?)(?P<suffix>[a-rt-z]|\d{1,3})")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])|[_\s]+")
 
 
@@ -68,10 +70,18 @@ def fold_key(key: str) -> str:
 
 
 def label_for(key: str) -> str:
-    """A readable label: ``Parentagency`` -> "Parent agency", ``Person1Name`` -> "Person 1 name"."""
-    known = KNOWN_LABELS.get(fold_key(key))
+    """A readable label: ``Parentagency`` -> "Parent agency", ``Person1Name`` -> "Person 1 name".
+
+    A lettered or numbered variant of a known key names its variant in brackets:
+    ``Nativenameb`` -> "Native name (b)", ``Agencyname2`` -> "Agency name (2)".
+    """
+    folded = fold_key(key)
+    known = KNOWN_LABELS.get(folded)
     if known:
         return known
+    variant = _VARIANT.fullmatch(folded)
+    if variant and variant["base"] in KNOWN_LABELS:
+        return f"{KNOWN_LABELS[variant['base']]} ({variant['suffix']})"
     words = [w for w in _CAMEL.split(key) if w]
     if not words:
         return key
@@ -92,6 +102,8 @@ def family_label(family: str) -> str:
     if known:
         return known
     base = label_for(family)
+    if fold_key(family) in KNOWN_LABELS and base.endswith(("s", ")")):  # "Headquarters", "Formed (year)"
+        return base
     if base.endswith("y") and not base.endswith(("ay", "ey", "oy", "uy")):
         return base[:-1] + "ies"
     return base + ("es" if base.endswith("s") else "s")
@@ -106,9 +118,9 @@ class InfoboxField(Model):
     value: str = Field(description="as written in the record")
     line: Line = None
 
-    @computed_field
     @property
     def label(self) -> str:
+        """Worked out from the key, so not part of the model's data (a dump reads back)."""
         return label_for(self.key)
 
 
@@ -169,6 +181,7 @@ class Activity(Model):
 class MediaRef(Model):
     text: str
     file: str | None = Field(description="file name inside the records' media folder")
+    left_out: str | None = Field(default=None, description="why the image named is not shown, for the reader")
 
 
 class LawEnforcementAgency(Model):
@@ -224,10 +237,9 @@ class Infobox(Model):
     image: MediaRef | None = Field(default=None, description="from a Logo or Image field, any template")
     agency: LawEnforcementAgency | None = None
 
-    @computed_field
     @property
     def groups(self) -> list[FieldGroup]:
-        """Numbered families, in order of first appearance."""
+        """Numbered families, in order of first appearance; worked out, so not in a dump."""
         groups: dict[str, FieldGroup] = {}
         for field in self.fields:
             parts = split_family(field.key)

@@ -76,3 +76,29 @@ def test_json_records_never_crash(data: bytes):
     outcome = validate(parse_json(data, "fuzz.json"))
     last = data.count(b"\n") + 1
     assert all(1 <= d.line <= last for d in outcome.diagnostics), outcome.diagnostics
+
+
+def test_export_reads_back_to_the_same_chapter():
+    """Any accepted text record, exported as JSON (make-report export), gives the same chapter."""
+    from schemas.authored import authored_form
+
+    from .fuzzing import LABEL
+
+    counts: Counter[bool] = Counter()
+
+    @settings(FAST, max_examples=300)
+    @given(articles())
+    def run(example: Generated):
+        article = validate(parse_bytes(example.data, LABEL)).article
+        counts[article is not None] += 1
+        if article is None:
+            return
+        exported = authored_form(article).model_dump_json(exclude_none=True).encode()
+        outcome = validate(parse_json(exported, LABEL))
+        assert outcome.article is not None, [str(d) for d in outcome.diagnostics]
+        before = chapter_xhtml(article).replace(article.provenance.sha256.encode(), b"")
+        after = chapter_xhtml(outcome.article).replace(outcome.article.provenance.sha256.encode(), b"")
+        assert after == before
+
+    run()
+    assert counts[True] >= 30, counts

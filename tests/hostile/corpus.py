@@ -166,7 +166,25 @@ def cases() -> list[Case]:
         ),
         _accepted("line-separator", "= Separator =\n\nOne\u2028two\u2029three.\n".encode(), "One"),
         # -- titles that must not become dangerous file names -------------------------------
-        _accepted("rlo-zero-width-title", "= Evil\u202eTitle\u200b\u200d =\n\nText.\n".encode(), "Text.", kind="slug"),
+        _accepted(
+            "rlo-zero-width-title",
+            "= Evil\u202eTitle\u200b\u200d =\n\nText.\n".encode(),
+            "Text.",
+            kind="slug",
+            warning="U+202E (RIGHT-TO-LEFT OVERRIDE), U+200B (ZERO WIDTH SPACE), U+200D (ZERO WIDTH JOINER)",
+            line=1,
+        ),
+        _accepted(
+            "rlo-in-value",
+            "= Value Spoof =\n\nInfobox\n- Country: Tajik\u202eistan\n\nText.\n".encode(),
+            "Text.",
+            warning="U+202E (RIGHT-TO-LEFT OVERRIDE)",
+            line=4,
+        ),
+        _rejected("title-only-rlo", "= \u202e =\n\nText.\n".encode(), 1, "title has no visible character"),
+        _rejected(
+            "title-only-zero-width", "= \u200b\u2060\ufeff\u2066 =\n\nText.\n".encode(), 1, "no visible character"
+        ),
         _accepted("title-etc-passwd", b"= ../../etc/passwd =\n\nText.\n", "../../etc/passwd", kind="slug"),
         _accepted(
             "title-backslash", b"= ..\\..\\Windows\\win.ini =\n\nText.\n", "..\\..\\Windows\\win.ini", kind="slug"
