@@ -229,9 +229,11 @@ class Builder:
                 for item in todo:
                     yield item, Rendered(*renderer.pdf(renderer.factsheet_html(item[2])))
 
-        for done, ((name, key, _view, record), rendered) in enumerate(made(), start=len(views) - len(todo) + 1):
-            self._write(name, "factsheet", [record], rendered, key)
-            self._tick("fact sheets", done, len(views))
+        # closing(): a signal while a sheet is written must end the workers now, not when the generator is collected
+        with contextlib.closing(made()) as results:
+            for done, ((name, key, _view, record), rendered) in enumerate(results, start=len(views) - len(todo) + 1):
+                self._write(name, "factsheet", [record], rendered, key)
+                self._tick("fact sheets", done, len(views))
         self.manifest.save()
 
     def _in_workers(
@@ -383,11 +385,12 @@ class Builder:
             made = self._in_workers(renderer, jobs, _worker_piece)
         else:
             made = ((index, renderer.piece(html)) for index, html in jobs)
-        for done, (index, (data, pages, refusals, anchors)) in enumerate(made, start=len(views) - len(todo) + 1):
-            chapters[index] = Piece(data, pages, anchors)
-            self.out.cache(piece_keys[index], data, {"pages": pages, "anchors": anchors})
-            refused += refusals
-            self._tick("briefing pack", done, total)
+        with contextlib.closing(made) as results:  # see _factsheets
+            for done, (index, (data, pages, refusals, anchors)) in enumerate(results, start=len(views) - len(todo) + 1):
+                chapters[index] = Piece(data, pages, anchors)
+                self.out.cache(piece_keys[index], data, {"pages": pages, "anchors": anchors})
+                refused += refusals
+                self._tick("briefing pack", done, total)
         self.out.prune_cache(set(piece_keys))
         pieces = [chapter for chapter in chapters if chapter is not None]
         front_pages = _front_pages_guess(views)  # laid out again if the guess was wrong

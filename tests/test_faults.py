@@ -392,3 +392,42 @@ def test_a_stopped_build_keeps_finished_sheets_and_leaves_no_worker(tmp_path: Pa
     again = run_command("build", records, "-o", out, "--format", "pdf", "--jobs", "2")
     assert again.returncode == 0, again.stderr
     assert f"{30 - finished} files written, {finished} unchanged" in again.stderr, again.stderr
+
+
+_INTERRUPT_WHILE_WRITING = """
+import sys
+from pipeline import write
+original, count = write.OutputDir.write, [0]
+
+
+def write_then_interrupt(self, relative, data):
+    written = original(self, relative, data)
+    count[0] += 1
+    if count[0] == 3:
+        raise KeyboardInterrupt  # as Ctrl-C arriving just as a sheet is written
+    return written
+
+
+write.OutputDir.write = write_then_interrupt
+from pipeline.cli import main
+
+main(["build", sys.argv[1], "-o", sys.argv[2], "--format", sys.argv[3], "-j", "2"])
+"""
+
+
+@pytest.mark.parametrize("formats", ["pdf", "pack"])
+def test_ctrl_c_while_a_file_is_written_ends_the_workers_at_once(tmp_path: Path, formats: str):
+    """The workers end with the build even when the signal lands in the parent's own work, not in a wait."""
+    records = make_records(tmp_path / "records", 12)
+    out = tmp_path / "out"
+    process = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_WHILE_WRITING, str(records), str(out), formats],
+        cwd=ROOT,
+        env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH),
+        capture_output=True,
+        text=True,
+        timeout=120,  # before the fix the build hung at exit, waiting for workers nobody ended
+    )
+    assert process.returncode == 130, process.stderr
+    assert "interrupted by SIGINT" in process.stderr and "Traceback" not in process.stderr, process.stderr
+    assert_complete(out)
