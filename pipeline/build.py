@@ -12,6 +12,7 @@ process one by one as they complete.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import hashlib
 import itertools
@@ -20,7 +21,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,10 +240,13 @@ class Builder:
     def _in_workers(
         self, renderer: Renderer, jobs: Iterable[tuple[Any, str]], function: Callable[..., Any]
     ) -> Iterator[tuple[Any, Any]]:
-        """``function(info, media_dirs, html)`` in workers, a few at a time, yielding each result as it completes.
+        """``function(info, media_dirs, html)`` in workers, a few at a time, yielding results in order.
 
         Only ``2 x workers`` documents are in flight, so memory stays flat however
-        long the batch. On any exception or signal the workers are ended at once.
+        long the batch, and each result is handed on as soon as those before it
+        are: files are written in a fixed order, so the journal, the manifest and
+        what a failed write leaves behind do not depend on which worker was faster.
+        On any exception or signal the workers are ended at once.
         """
         if self.executor is not None:
             pool = self.executor()
@@ -253,20 +257,19 @@ class Builder:
                 initargs=(self.info, renderer.media_dirs, os.getpid()),
             )
         window = 2 * self.options.jobs
-        pending: dict[Future, Any] = {}
+        pending: collections.deque[tuple[Future, Any]] = collections.deque()
         jobs = iter(jobs)
         try:
             for item, html in itertools.islice(jobs, window):
-                pending[pool.submit(function, self.info, renderer.media_dirs, html)] = item
+                pending.append((pool.submit(function, self.info, renderer.media_dirs, html), item))
             while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    item = pending.pop(future)
-                    for following, html in itertools.islice(jobs, 1):
-                        pending[pool.submit(function, self.info, renderer.media_dirs, html)] = following
-                    yield item, future.result()
+                future, item = pending.popleft()
+                result = future.result()
+                for following, html in itertools.islice(jobs, 1):
+                    pending.append((pool.submit(function, self.info, renderer.media_dirs, html), following))
+                yield item, result
         except BaseException:
-            for future in pending:
+            for future, _ in pending:
                 future.cancel()
             _end_workers(pool)
             raise
