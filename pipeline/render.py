@@ -26,7 +26,6 @@ from pipeline import __version__
 from pipeline.assets import FACES, font_files, templates_dir
 from pipeline.bidi import needs_isolation, plain
 from pipeline.diagnostics import shown
-from pipeline.fetch import SafeFetcher
 from pipeline.media import Media
 from pipeline.media import load as load_media
 from pipeline.scripts import direction, runs
@@ -184,7 +183,6 @@ class Renderer:
         self.build = build
         self.templates = templates_dir()
         self.media_dirs = [Path(m).resolve() for m in media_dirs]
-        self.fetcher = SafeFetcher([self.templates, *self.media_dirs])
         self.env = Environment(
             loader=FileSystemLoader(self.templates),
             autoescape=True,
@@ -196,6 +194,16 @@ class Renderer:
         self.env.globals.update(runs=runs, direction=direction, isolate=needs_isolation)
         self.env.filters["plain"] = plain
         self._weasy = None
+        self._fetcher = None
+
+    @property
+    def fetcher(self):
+        """The SafeFetcher, made on first use: importing WeasyPrint costs 0.3 s that validate never needs."""
+        if self._fetcher is None:
+            from pipeline.fetch import SafeFetcher
+
+            self._fetcher = SafeFetcher([self.templates, *self.media_dirs])
+        return self._fetcher
 
     def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
         provenance = article.provenance
