@@ -175,6 +175,7 @@ class Builder:
         self.options = options
         self.echo = echo
         self.progress = progress
+        _stop.clear()
         self.executor = executor
         self.info = BuildInfo.create(
             marking=options.marking, paper=options.paper, title=options.title, archival=options.archival
@@ -414,6 +415,7 @@ class Builder:
         (self.result.written if written else self.result.reused).append(name)
 
     def _tick(self, label: str, done: int, total: int) -> None:
+        check_stop()
         if self.progress is not None:
             self.progress(label, done, total, len(self.result.written))
 
@@ -458,18 +460,35 @@ def _digest(*parts: str) -> str:
     return digest.hexdigest()
 
 
+#: Signals asked to stop the build. A handler's exception can be swallowed (raised inside a
+#: finaliser, it is only printed), so the build also looks here after every file it writes.
+_stop: list[int] = []
+_holding = False
+
+
+def stop(signum: int, frame: object = None) -> None:
+    """The handler for SIGINT and SIGTERM during a build: stop now, or right after the file being written."""
+    _stop.append(signum)
+    if not _holding:
+        raise Stopped(signum)
+
+
+def check_stop() -> None:
+    """Stop here if a signal asked for it and its exception was lost."""
+    if _stop:
+        raise Stopped(_stop[0])
+
+
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for a moment; they arrive (and stop the build) right after."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """A file and its manifest line go together: a stop signal during them takes effect right after."""
+    global _holding
+    _holding = True
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        _holding = False
+    check_stop()
 
 
 def _is_font(path: str) -> bool:

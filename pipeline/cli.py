@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from pipeline import __version__
-from pipeline.build import FORMATS, Builder, BuildOptions, Checked, Stopped, available_cpus, check
+from pipeline.build import FORMATS, Builder, BuildOptions, Checked, Stopped, available_cpus, check, stop
 from pipeline.diagnostics import shown
 from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character
 from pipeline.render import EpochError, build_moment
@@ -170,11 +170,6 @@ def _cluster(address: str | None, options: BuildOptions, jobs: int | None) -> It
         yield client.get_executor
     finally:
         client.close()
-
-
-def _stop(signum: int, frame: object) -> None:
-    """SIGTERM ends the build like Ctrl-C does: workers ended, finished files listed, exit 143."""
-    raise Stopped(signum)
 
 
 class ProgressBar:
@@ -339,7 +334,8 @@ def build(
     _check_output(output, arguments, found)
     started = time.perf_counter()
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
-    previous = signal.signal(signal.SIGTERM, _stop)
+    # Ctrl-C and SIGTERM end the build alike: workers ended, finished files listed, exit 130 / 143
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         with _cluster(scheduler, options, jobs) as executor:
             result = Builder(options, progress=progress, executor=executor).run(arguments)
@@ -369,7 +365,8 @@ def build(
         )
         sys.exit(EXIT_INVALID)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if progress:
         progress.close()
     _report(result.records)
