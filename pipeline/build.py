@@ -40,6 +40,7 @@ class BuildOptions:
     jobs: int = 1
     order: list[str] | None = None
     single_file: bool = False
+    chronology: bool = True
 
 
 @dataclass
@@ -132,7 +133,9 @@ class Builder:
     def __init__(self, options: BuildOptions, echo: Callable[[str], None] = print):
         self.options = options
         self.echo = echo
-        self.info = BuildInfo.create(marking=options.marking, paper=options.paper, title=options.title)
+        self.info = BuildInfo.create(
+            marking=options.marking, paper=options.paper, title=options.title, chronology=options.chronology
+        )
 
     def run(self, arguments: list[Path]) -> BuildResult:
         records = check(discover(arguments), self.options.strict, self.options.limits)

@@ -191,6 +191,7 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
     help="File listing record files, one per line, in handbook order.",
 )
 @click.option("--single-file", is_flag=True, help="Also write handbook.html with CSS and fonts inlined.")
+@click.option("--no-chronology", is_flag=True, help="Leave out the Chronology tables and chapter.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="PDF worker processes.")
 @limit_options
 def build(
@@ -202,6 +203,7 @@ def build(
     title: str,
     order_file: Path | None,
     single_file: bool,
+    no_chronology: bool,
     jobs: int,
     strict: bool,
     max_bytes: int,
@@ -232,6 +234,7 @@ def build(
         jobs=jobs,
         order=order,
         single_file=single_file,
+        chronology=not no_chronology,
     )
     arguments = _sources(sources)
     _check_sources(arguments)

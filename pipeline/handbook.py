@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.assets import subset_fonts
+from pipeline.chronology import RecordEvent, combined
 from pipeline.render import ArticleView, Renderer
 from schemas import Section
 
@@ -50,6 +51,12 @@ class Handbook:
     def __init__(self, renderer: Renderer, views: list[ArticleView]):
         self.renderer = renderer
         self.chapters = [self._chapter(view) for view in views]
+        self.extra: list[str] = ["chronology.xhtml"] if renderer.build.chronology else []  # after the chapters
+
+    @property
+    def timeline(self) -> list[RecordEvent]:
+        """The chronology across records, each event with the chapter it comes from."""
+        return combined([(c.view.slug, c.view.article.title, c.view.chronology) for c in self.chapters])
 
     def _chapter(self, view: ArticleView) -> Chapter:
         logo = None
@@ -65,10 +72,14 @@ class Handbook:
         render = self.renderer.render
         documents = {
             "index.xhtml": render("index.xhtml.j2", chapters=self.chapters).encode("utf-8"),
-            "nav.xhtml": render("nav.xhtml.j2", chapters=self.chapters).encode("utf-8"),
+            "nav.xhtml": render("nav.xhtml.j2", chapters=self.chapters, extra=self.extra).encode("utf-8"),
         }
         for chapter in self.chapters:
             documents[chapter.href] = render("chapter.xhtml.j2", view=chapter.view).encode("utf-8")
+        if "chronology.xhtml" in self.extra:
+            documents["chronology.xhtml"] = render(
+                "chronology.xhtml.j2", chapters=self.chapters, timeline=self.timeline
+            ).encode("utf-8")
         return documents
 
     @functools.cached_property
@@ -109,5 +120,7 @@ class Handbook:
                     chapter, view=dataclasses.replace(chapter.view, logo_src=f"data:{kind};base64,{data}")
                 )
             chapters.append(dataclasses.replace(chapter, href=f"#{chapter.view.slug}"))
-        html = self.renderer.render("handbook-single.html.j2", chapters=chapters, inline_css=css)
+        html = self.renderer.render(
+            "handbook-single.html.j2", chapters=chapters, inline_css=css, timeline=self.timeline
+        )
         return html.encode("utf-8")

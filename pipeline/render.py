@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pipeline import __version__
 from pipeline.assets import templates_dir
 from pipeline.bidi import needs_isolation, plain
+from pipeline.chronology import Event, combined, events
 from pipeline.diagnostics import shown
 from pipeline.fetch import SafeFetcher
 from pipeline.media import Media
@@ -70,9 +71,12 @@ class BuildInfo:
     paper: str = "a4"
     title: str = "Briefing handbook"
     version: str = __version__
+    chronology: bool = True  # a "Chronology" table per record and across records
 
     @classmethod
-    def create(cls, marking: str | None = None, paper: str = "a4", title: str = "Briefing handbook") -> BuildInfo:
+    def create(
+        cls, marking: str | None = None, paper: str = "a4", title: str = "Briefing handbook", chronology: bool = True
+    ) -> BuildInfo:
         """Dates come from SOURCE_DATE_EPOCH when set, so builds are reproducible."""
         moment = build_moment()
         return cls(
@@ -81,6 +85,7 @@ class BuildInfo:
             marking=marking or None,
             paper=paper,
             title=title,
+            chronology=chronology,
         )
 
 
@@ -119,6 +124,7 @@ class ArticleView:
     logo_alt: str = ""
     logo: Media | None = None  # the checked bytes every output uses (a sanitised SVG)
     logo_note: str | None = None  # why a logo the record names is left out
+    chronology: list[Event] = field(default_factory=list)  # dated events, sorted; empty with --no-chronology
 
 
 def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
@@ -196,6 +202,7 @@ class Renderer:
             panel=panel_rows(article.infobox),
             keywords=keywords(article),
             source_line=source_line,
+            chronology=events(article) if self.build.chronology else [],
         )
         image = article.infobox.image if article.infobox else None
         path = (media_dir / image.file).resolve() if image and image.file and media_dir else None
@@ -218,7 +225,8 @@ class Renderer:
         return self.render("factsheet.html.j2", view=view)
 
     def pack_html(self, views: list[ArticleView]) -> str:
-        return self.render("pack.html.j2", views=views)
+        timeline = combined([(v.slug, v.article.title, v.chronology) for v in views])
+        return self.render("pack.html.j2", views=views, views_timeline=timeline)
 
     # -- PDF ---------------------------------------------------------------------
     def _weasyprint(self):
