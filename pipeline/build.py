@@ -19,7 +19,7 @@ from pipeline import __version__
 from pipeline.assets import templates_dir
 from pipeline.diagnostics import Diagnostic
 from pipeline.read import Limits, file_sha256, read_record
-from pipeline.render import ArticleView, BuildInfo, Renderer
+from pipeline.render import ArticleView, BuildInfo, Renderer, with_links
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
 from pipeline.validate import Options, Outcome, validate
@@ -144,6 +144,7 @@ class Builder:
         slugs = assign_slugs([(r.source.name, r.outcome.article.title) for r in valid])
         renderer = Renderer(self.info, sorted({r.source.media_dir.resolve() for r in valid}))
         views = [renderer.view(r.outcome.article, slugs[r.source.name], r.source.media_dir) for r in valid]
+        views = with_links(views)
         formats = set(self.options.formats)
         self.out = OutputDir(self.options.output)
         with self.out.locked():

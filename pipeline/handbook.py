@@ -64,6 +64,7 @@ class Handbook:
             inside = f"media/{view.slug}-logo{view.logo_path.suffix.lower()}"
             logo = (inside, view.logo_path)
             view = dataclasses.replace(view, logo_src=inside)
+        view = dataclasses.replace(view, xref=("", ".xhtml"))
         return Chapter(view=view, href=f"{view.slug}.xhtml", outline=outline(view.article.sections), logo=logo)
 
     @functools.cached_property
@@ -119,7 +120,8 @@ class Handbook:
                 chapter = dataclasses.replace(
                     chapter, view=dataclasses.replace(chapter.view, logo_src=f"data:{kind};base64,{data}")
                 )
-            chapters.append(dataclasses.replace(chapter, href=f"#{chapter.view.slug}"))
+            view = dataclasses.replace(chapter.view, xref=("#", ""))
+            chapters.append(dataclasses.replace(chapter, view=view, href=f"#{chapter.view.slug}"))
         html = self.renderer.render(
             "handbook-single.html.j2", chapters=chapters, inline_css=css, timeline=self.timeline
         )

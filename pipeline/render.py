@@ -8,6 +8,7 @@ keywords, the logo's location); the templates decide how it looks.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import os
 import re
 import shutil
@@ -23,12 +24,13 @@ from pipeline import __version__
 from pipeline.assets import templates_dir
 from pipeline.bidi import needs_isolation, plain
 from pipeline.chronology import Event, combined, events
+from pipeline.crosslinks import RecordLinks, link
 from pipeline.diagnostics import shown
 from pipeline.fetch import SafeFetcher
 from pipeline.media import Media
 from pipeline.media import load as load_media
 from pipeline.scripts import direction, runs
-from schemas import Article, Infobox, fold_key, label_for, split_family
+from schemas import Article, Infobox, InfoboxField, fold_key, label_for, split_family
 from schemas.infobox import LAW_ENFORCEMENT_ORDER
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -95,12 +97,14 @@ class Note:
 
     label: str
     text: str
+    field: InfoboxField | None = None  # the source field, for its cross-links
 
 
 @dataclass
 class PanelValue:
     text: str
     notes: list[Note] = field(default_factory=list)
+    field: InfoboxField | None = None  # the source field, for its cross-links
 
 
 @dataclass
@@ -125,6 +129,14 @@ class ArticleView:
     logo: Media | None = None  # the checked bytes every output uses (a sanitised SVG)
     logo_note: str | None = None  # why a logo the record names is left out
     chronology: list[Event] = field(default_factory=list)  # dated events, sorted; empty with --no-chronology
+    links: RecordLinks | None = None  # names of other records of the build, and who names this one
+    xref: tuple[str, str] | None = None  # how this output links a record: prefix + slug + suffix; None: no links
+
+
+def with_links(views: list[ArticleView]) -> list[ArticleView]:
+    """The views with their cross-links to each other (one matcher over all records' names)."""
+    found = link([(view.slug, view.article) for view in views])
+    return [dataclasses.replace(view, links=found[view.slug]) for view in views]
 
 
 def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
@@ -136,7 +148,7 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
     for f in infobox.fields:
         parts = split_family(f.key)
         if parts is None:
-            rows[fold_key(f.key)] = PanelRow(f.label, [f.key], [PanelValue(f.value)])
+            rows[fold_key(f.key)] = PanelRow(f.label, [f.key], [PanelValue(f.value, field=f)])
             continue
         family = parts[0].casefold()
         if f"{family}*" in rows:
@@ -148,8 +160,10 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
                 (e for e in entry.fields if split_family(e.key)[2].casefold() in ("", "name")),
                 entry.fields[0],
             )
-            notes = [Note(label_for(split_family(e.key)[2] or e.key), e.value) for e in entry.fields if e is not main]
-            values.append(PanelValue(main.value, notes))
+            notes = [
+                Note(label_for(split_family(e.key)[2] or e.key), e.value, e) for e in entry.fields if e is not main
+            ]
+            values.append(PanelValue(main.value, notes, main))
         keys = [e.key for entry in group.entries for e in entry.fields]
         rows[f"{family}*"] = PanelRow(group.label, keys, values)
     if infobox.profile == "law enforcement agency":
@@ -226,6 +240,7 @@ class Renderer:
 
     def pack_html(self, views: list[ArticleView]) -> str:
         timeline = combined([(v.slug, v.article.title, v.chronology) for v in views])
+        views = [dataclasses.replace(v, xref=("#", "")) for v in views]  # links within the pack
         return self.render("pack.html.j2", views=views, views_timeline=timeline)
 
     # -- PDF ---------------------------------------------------------------------

@@ -188,3 +188,15 @@ def test_no_chronology_leaves_it_out(tmp_path: Path):
     assert not (tmp_path / "handbook" / "chronology.xhtml").exists()
     chapter = (tmp_path / "handbook" / "tajikistani-internal-troops.xhtml").read_text(encoding="utf-8")
     assert "Chronology" not in chapter
+
+
+def test_a_record_titled_chronology_does_not_take_the_chronology_chapter(tmp_path: Path):
+    record = tmp_path / "records" / "c.txt"
+    record.parent.mkdir()
+    record.write_text("= Chronology =\n\nFounded in 1990.\n", encoding="utf-8")
+    result = cli("build", record.parent, "-o", tmp_path / "out", "--format", "html")
+    assert result.exit_code == 0, result.stderr
+    handbook = tmp_path / "out" / "handbook"
+    assert (handbook / "chronology-record.xhtml").is_file()
+    timeline = etree.parse(str(handbook / "chronology.xhtml")).getroot()
+    assert [a.get("href") for a in timeline.iter(f"{XHTML}a")] == ["chronology-record.xhtml"]
