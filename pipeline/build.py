@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import __version__
-from pipeline.assets import templates_dir
+from pipeline.assets import fonts_fingerprint, templates_dir
 from pipeline.diagnostics import Diagnostic
 from pipeline.read import Limits, file_sha256, read_record
 from pipeline.render import ArticleView, BuildInfo, Renderer, with_links
@@ -36,6 +36,7 @@ class BuildOptions:
     marking: str | None = None
     title: str = "Briefing handbook"
     strict: bool = False
+    allow_missing_glyphs: bool = False
     limits: Limits = field(default_factory=Limits)
     jobs: int = 1
     order: list[str] | None = None
@@ -76,7 +77,9 @@ class BuildResult:
         return [r for r in self.records if not r.ok]
 
 
-def check(sources: list[Source], strict: bool = False, limits: Limits = Limits()) -> list[Checked]:
+def check(
+    sources: list[Source], strict: bool = False, limits: Limits = Limits(), allow_missing_glyphs: bool = False
+) -> list[Checked]:
     """Read and validate every source; never raises for bad input."""
     results = []
     for source in sources:
@@ -88,6 +91,7 @@ def check(sources: list[Source], strict: bool = False, limits: Limits = Limits()
                 media_dir=source.media_dir,
                 media_label=source.media_label,
                 strict=strict,
+                allow_missing_glyphs=allow_missing_glyphs,
                 licence=credit.licence,
                 attribution=credit.attribution,
             ),
@@ -119,7 +123,7 @@ def order_records(records: list[Checked], order: list[str] | None) -> list[Check
 
 
 def templates_fingerprint() -> str:
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(__version__.encode() + fonts_fingerprint().encode())
     root = templates_dir()
     for path in sorted(root.rglob("*")):
         if path.is_file():
@@ -138,7 +142,9 @@ class Builder:
         )
 
     def run(self, arguments: list[Path]) -> BuildResult:
-        records = check(discover(arguments), self.options.strict, self.options.limits)
+        records = check(
+            discover(arguments), self.options.strict, self.options.limits, self.options.allow_missing_glyphs
+        )
         self.result = result = BuildResult(records)
         valid = order_records(records, self.options.order)
         slugs = assign_slugs([(r.source.name, r.outcome.article.title) for r in valid])

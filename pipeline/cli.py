@@ -43,6 +43,11 @@ def limit_options(function):
         show_default=True,
         help="Reject lists nested deeper than this.",
     )(function)
+    function = click.option(
+        "--allow-missing-glyphs",
+        is_flag=True,
+        help="Accept characters that no font can print (they print as boxes): a warning, not an error.",
+    )(function)
     return click.option("--strict", is_flag=True, help="Treat warnings as errors.")(function)
 
 
@@ -147,7 +152,9 @@ def main() -> None:
 @main.command()
 @sources_argument
 @limit_options
-def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth: int) -> None:
+def validate(
+    sources: tuple[Path, ...], strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int
+) -> None:
     """Check records and report every problem as FILE:LINE: error|warning: message.
 
     SOURCES are record files or folders (default: records/).
@@ -157,7 +164,7 @@ def validate(sources: tuple[Path, ...], strict: bool, max_bytes: int, max_depth:
     found = discover(arguments)
     if not found:
         raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
-    records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth))
+    records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth), allow_missing_glyphs)
     _report(records)
     invalid = [r for r in records if not r.ok]
     click.echo(f"{len(records) - len(invalid)} of {len(records)} records valid", err=True)
@@ -206,6 +213,7 @@ def build(
     no_chronology: bool,
     jobs: int,
     strict: bool,
+    allow_missing_glyphs: bool,
     max_bytes: int,
     max_depth: int,
 ) -> None:
@@ -230,6 +238,7 @@ def build(
         marking=marking,
         title=title,
         strict=strict,
+        allow_missing_glyphs=allow_missing_glyphs,
         limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
         jobs=jobs,
         order=order,
@@ -286,11 +295,12 @@ def schema() -> None:
 @main.command()
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @limit_options
-def export(record: Path, strict: bool, max_bytes: int, max_depth: int) -> None:
+def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int) -> None:
     """Print a valid RECORD (text or JSON) as a JSON record that builds the same outputs."""
     from schemas.authored import authored_form
 
-    [checked] = check(discover([record]), strict, Limits(max_bytes=max_bytes, max_depth=max_depth))
+    limits = Limits(max_bytes=max_bytes, max_depth=max_depth)
+    [checked] = check(discover([record]), strict, limits, allow_missing_glyphs)
     _report([checked])
     if not checked.ok:
         sys.exit(EXIT_INVALID)

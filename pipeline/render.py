@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from pipeline import __version__
-from pipeline.assets import templates_dir
+from pipeline.assets import FACES, font_files, templates_dir
 from pipeline.bidi import needs_isolation, plain
 from pipeline.chronology import Event, combined, events
 from pipeline.crosslinks import RecordLinks, link
@@ -247,7 +247,7 @@ class Renderer:
     def _weasyprint(self):
         """WeasyPrint, its font configuration and the print stylesheet, made once."""
         if self._weasy is None:
-            _isolate_fontconfig(self.templates / "fonts")
+            _isolate_fontconfig()
             from weasyprint import CSS
             from weasyprint.text.fonts import FontConfiguration
 
@@ -283,20 +283,35 @@ class Renderer:
 _FONTCONFIG: str | None = None
 
 
-def _isolate_fontconfig(fonts_dir: Path) -> None:
-    """Point fontconfig at the bundled fonts only: no system font can slip into a PDF.
+def _isolate_fontconfig() -> None:
+    """Point fontconfig at the explicit font list only: no other font can slip into a PDF.
 
-    Fallback for a character the named fonts lack then stays among the bundled
-    fonts, and two machines with different fonts installed give the same bytes.
+    The generated configuration lists a folder of links to exactly the files of
+    :data:`~pipeline.assets.FACES` (bundled, and the system CJK font at its fixed path)
+    and gives each face its CSS family name (``MR Serif``, ``MR Georgian``...), as an
+    ``@font-face`` rule would. Fallback for a character the named fonts lack then stays
+    among these fonts, and two machines with the same set-up give the same bytes.
     """
     global _FONTCONFIG
     if _FONTCONFIG is None:
-        folder = tempfile.mkdtemp(prefix="make-report-fontconfig-")
+        folder = Path(tempfile.mkdtemp(prefix="make-report-fontconfig-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        config = Path(folder) / "fonts.conf"
+        links = folder / "fonts"
+        links.mkdir()
+        rules = []
+        for number, path in enumerate(font_files()):
+            link = links / f"{number:02d}-{path.name}"
+            link.symlink_to(path)
+            for face in (f for f in FACES if f.path == path):
+                rules.append(
+                    f'<match target="scan"><test name="file"><string>{escape(str(link))}</string></test>'
+                    f'<test name="index"><int>{face.index}</int></test>'
+                    f'<edit name="family" mode="prepend"><string>{escape(face.family)}</string></edit></match>'
+                )
+        config = folder / "fonts.conf"
         config.write_text(
             '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n'
-            f"<fontconfig><dir>{escape(str(fonts_dir))}</dir></fontconfig>\n",
+            f"<fontconfig><dir>{escape(str(links))}</dir>\n" + "\n".join(rules) + "\n</fontconfig>\n",
             encoding="utf-8",
         )
         _FONTCONFIG = str(config)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from pipeline.assets import uncovered
+from pipeline.assets import install_hint, uncovered
 from pipeline.bidi import describe, has_visible, suspicious
 from pipeline.diagnostics import Diagnostic, has_errors
 from pipeline.media import SUFFIXES as MEDIA_SUFFIXES
@@ -69,6 +70,7 @@ class Options:
     media_dir: Path | None = None
     media_label: str | None = None  # how messages name the media folder
     strict: bool = False
+    allow_missing_glyphs: bool = False  # a character no font has is a warning, not an error
     licence: str | None = None
     attribution: str | None = None
 
@@ -366,12 +368,30 @@ class _Checker:
                 )
 
     def check_coverage(self) -> None:
+        """Every character a record holds must print: one that no font has is an error.
+
+        The verdict comes from the cmaps of the explicit font list (pipeline/assets.py),
+        the same fonts the renderer is limited to, so it holds without rendering.
+        ``--allow-missing-glyphs`` turns the errors into warnings.
+        """
+        seen: set[str] = set()
+        severity = "warning" if self.options.allow_missing_glyphs else "error"
         for text, line in _strings(self.raw):
-            missing = uncovered(text)
-            if missing:
-                shown = " ".join(f"{c} (U+{ord(c):04X})" for c in missing[:5])
-                more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-                self.warn(line, f"the bundled fonts have no glyph for {shown}{more}; they print as boxes")
+            for char in uncovered(text):
+                if char in seen:
+                    continue
+                seen.add(char)
+                kind = {"Co": "a private-use character", "Cn": "an unassigned code point"}
+                name = unicodedata.name(char, "") or kind.get(unicodedata.category(char), "no name")
+                hint = install_hint(char)
+                if hint:
+                    what = f"{hint}; or build with --allow-missing-glyphs to print it as a box"
+                elif severity == "error":
+                    what = "it would print as an empty box; replace it, or build with --allow-missing-glyphs"
+                else:
+                    what = "it prints as an empty box"
+                message = f"no font can print U+{ord(char):04X} ({name}); {what}"
+                self.diagnostics.append(Diagnostic(self.raw.path, line or 1, severity, message))
 
 
 def _read_authored(raw: RawRecord) -> None:
@@ -451,7 +471,7 @@ def _strings(raw: RawRecord) -> Iterator[tuple[str, int]]:
     if raw.native_name:
         yield raw.native_name.text, raw.native_name.line
     for f in raw.infobox:
-        yield f"{f.key} {f.value}", f.line
+        yield f"{f.key} {f.key.upper()} {f.value}", f.line  # keys print as upper-case labels
     yield from _block_strings(raw.lead)
     for section in raw.sections:
         yield section.title, section.line

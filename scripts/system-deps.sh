@@ -5,9 +5,11 @@
 #   (without libharfbuzz-subset0 WeasyPrint falls back to fontTools: ~3x slower)
 #   Java: epubcheck, which the tests run on the EPUB
 #   poppler-utils, qpdf: pdftoppm/pdftotext/pdffonts and `qpdf --check` for looking at PDFs
+#   fonts-noto-cjk: the Chinese, Japanese and Korean font (NotoSansCJK-{Regular,Bold}.ttc,
+#   about 20 MB each, too large to bundle), used by its exact path (pipeline/assets.py)
 set -euo pipefail
 
-debian_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils qpdf)
+debian_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils qpdf fonts-noto-cjk)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for package in "${debian_packages[@]}"; do
