@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipeline.assets import SubsetFont, subset_fonts
 from pipeline.chronology import RecordEvent, combined
+from pipeline.names import Group, name_index
 from pipeline.render import ArticleView, Renderer
 from schemas import Section
 
@@ -51,7 +52,10 @@ class Handbook:
     def __init__(self, renderer: Renderer, views: list[ArticleView]):
         self.renderer = renderer
         self.chapters = [self._chapter(view) for view in views]
+        self.names: list[Group] = name_index([(c.view.slug, c.view.article) for c in self.chapters])
         self.extra: list[str] = ["chronology.xhtml"] if renderer.build.chronology else []  # after the chapters
+        if self.names:
+            self.extra.append("names.xhtml")
 
     @property
     def timeline(self) -> list[RecordEvent]:
@@ -81,6 +85,10 @@ class Handbook:
             documents["chronology.xhtml"] = render(
                 "chronology.xhtml.j2", chapters=self.chapters, timeline=self.timeline
             ).encode("utf-8")
+        if "names.xhtml" in self.extra:
+            documents["names.xhtml"] = render("names.xhtml.j2", chapters=self.chapters, names=self.names).encode(
+                "utf-8"
+            )
         return documents
 
     @functools.cached_property
@@ -128,6 +136,6 @@ class Handbook:
             view = dataclasses.replace(chapter.view, xref=("#", ""))
             chapters.append(dataclasses.replace(chapter, view=view, href=f"#{chapter.view.slug}"))
         html = self.renderer.render(
-            "handbook-single.html.j2", chapters=chapters, inline_css=css, timeline=self.timeline
+            "handbook-single.html.j2", chapters=chapters, inline_css=css, timeline=self.timeline, names=self.names
         )
         return html.encode("utf-8")

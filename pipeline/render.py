@@ -29,6 +29,7 @@ from pipeline.diagnostics import shown
 from pipeline.fetch import SafeFetcher
 from pipeline.media import Media
 from pipeline.media import load as load_media
+from pipeline.names import name_index
 from pipeline.scripts import direction, runs
 from schemas import Article, Infobox, InfoboxField, fold_key, label_for, split_family
 from schemas.infobox import LAW_ENFORCEMENT_ORDER
@@ -240,8 +241,9 @@ class Renderer:
 
     def pack_html(self, views: list[ArticleView]) -> str:
         timeline = combined([(v.slug, v.article.title, v.chronology) for v in views])
+        names = name_index([(v.slug, v.article) for v in views])
         views = [dataclasses.replace(v, xref=("#", "")) for v in views]  # links within the pack
-        return self.render("pack.html.j2", views=views, views_timeline=timeline)
+        return self.render("pack.html.j2", views=views, views_timeline=timeline, names=names)
 
     # -- PDF ---------------------------------------------------------------------
     def _weasyprint(self):
