@@ -157,6 +157,9 @@ class Builder:
             self.previous = {f["path"]: f for f in self.out.read_manifest().get("files", []) if isinstance(f, dict)}
             self.manifest = self._manifest_header(records)
             self.fingerprint = templates_fingerprint()
+            for view, record in zip(views, valid, strict=True):  # what `make-report diff` compares
+                data = view.article.model_dump_json(indent=1).encode("utf-8") + b"\n"
+                self._emit(f"records/{view.slug}.json", "record", [record], lambda d=data: Rendered(d))
             if "pdf" in formats:
                 self._factsheets(renderer, views, valid)
             if formats & {"html", "epub"} and views:

@@ -27,7 +27,7 @@ from pipeline.sources import OUTPUT_MARKER
 LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
 #: What a build writes at the top of its output folder that could be taken for records.
-WRITTEN_NAMES = {MANIFEST_NAME, "handbook"}
+WRITTEN_NAMES = {MANIFEST_NAME, "handbook", "records"}
 TEMP_PREFIX = ".make-report-"
 TEMP_SUFFIX = ".tmp"
 

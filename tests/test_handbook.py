@@ -40,7 +40,9 @@ def xhtml_files(built: Path) -> list[Path]:
 
 def test_handbook_files(built: Path):
     names = {p.name for p in xhtml_files(built)}
-    assert names == {"index.xhtml", "nav.xhtml", "chronology.xhtml", "names.xhtml"} | {f"{slug}.xhtml" for slug in CHAPTERS}
+    assert names == {"index.xhtml", "nav.xhtml", "chronology.xhtml", "names.xhtml"} | {
+        f"{slug}.xhtml" for slug in CHAPTERS
+    }
     assert (built / "handbook" / "css" / "handbook.css").is_file()
     assert {p.name for p in (built / "handbook" / "fonts").glob("*.ttf")} >= {
         "NotoSerif-Regular.ttf",

@@ -160,7 +160,9 @@ def test_exported_record_builds_the_same_outputs(tmp_path: Path):
             assert result.exit_code == 0, result.stderr
             [pdf] = out.glob("*.pdf")
             chapters = sorted((out / "handbook").glob("*.xhtml"))
-            [chapter] = [c for c in chapters if c.name not in ("index.xhtml", "nav.xhtml", "chronology.xhtml", "names.xhtml")]
+            [chapter] = [
+                c for c in chapters if c.name not in ("index.xhtml", "nav.xhtml", "chronology.xhtml", "names.xhtml")
+            ]
             outputs[folder] = (
                 pdf.name,
                 re.sub(r"\s+", " ", _pdf_text(pdf, folder.name + "/record")),
