@@ -157,9 +157,6 @@ class Builder:
             self.previous = {f["path"]: f for f in self.out.read_manifest().get("files", []) if isinstance(f, dict)}
             self.manifest = self._manifest_header(records)
             self.fingerprint = templates_fingerprint()
-            for view, record in zip(views, valid, strict=True):  # what `make-report diff` compares
-                data = view.article.model_dump_json(indent=1).encode("utf-8") + b"\n"
-                self._emit(f"records/{view.slug}.json", "record", [record], lambda d=data: Rendered(d))
             if "pdf" in formats:
                 self._factsheets(renderer, views, valid)
             if formats & {"html", "epub"} and views:
@@ -183,6 +180,10 @@ class Builder:
             if "pack" in formats and views:
                 html = renderer.pack_html(views)
                 self._emit("briefing.pdf", "briefing-pack", valid, lambda: Rendered(*renderer.pdf(html)), html)
+            for view, record in zip(views, valid, strict=True):  # kept for `make-report diff`
+                text = view.article.model_dump_json(indent=1) + "\n"
+                data = text.encode("utf-8")
+                self._emit(f"records/{view.slug}.json", "record", [record], lambda d=data: Rendered(d), text)
             self.out.write_manifest(self.manifest)
         return result
 
