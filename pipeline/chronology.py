@@ -159,7 +159,7 @@ def sentences(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
-        before = text[start : match.start() + 1]
+        before = text[max(start, match.start() - 40) : match.start() + 1]  # the word before the stop
         word = re.search(r"(\w+)\.$", before.rstrip("\"'”’)"))
         if word and (word[1].casefold() in _ABBREVIATIONS or (len(word[1]) == 1 and word[1].isupper())):
             continue
