@@ -19,7 +19,7 @@ from pipeline import __version__
 from pipeline.assets import fonts_fingerprint, templates_dir
 from pipeline.diagnostics import Diagnostic
 from pipeline.read import Limits, file_sha256, read_record
-from pipeline.render import ArticleView, BuildInfo, Renderer, with_links
+from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenance_attachments, with_links
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
 from pipeline.validate import Options, Outcome, validate
@@ -42,6 +42,7 @@ class BuildOptions:
     order: list[str] | None = None
     single_file: bool = False
     chronology: bool = True
+    archival: bool = False  # PDF/A-3a: opt-in, it costs more than 15% of render time (README)
 
 
 @dataclass
@@ -138,7 +139,11 @@ class Builder:
         self.options = options
         self.echo = echo
         self.info = BuildInfo.create(
-            marking=options.marking, paper=options.paper, title=options.title, chronology=options.chronology
+            marking=options.marking,
+            paper=options.paper,
+            title=options.title,
+            chronology=options.chronology,
+            archival=options.archival,
         )
 
     def run(self, arguments: list[Path]) -> BuildResult:
@@ -179,7 +184,13 @@ class Builder:
                     self._emit("handbook.epub", "epub", valid, lambda: Rendered(package(handbook, self.info)))
             if "pack" in formats and views:
                 html = renderer.pack_html(views)
-                self._emit("briefing.pdf", "briefing-pack", valid, lambda: Rendered(*renderer.pdf(html)), html)
+                self._emit(
+                    "briefing.pdf",
+                    "briefing-pack",
+                    valid,
+                    lambda: Rendered(*renderer.pdf(html, self._attachments(valid))),
+                    html,
+                )
             for view, record in zip(views, valid, strict=True):  # kept for `make-report diff`
                 text = view.article.model_dump_json(indent=1) + "\n"
                 data = text.encode("utf-8")
@@ -194,22 +205,34 @@ class Builder:
             for view, record in zip(views, valid, strict=True)
         ]
         fresh = {name: html for name, html, record in sheets if not self._reusable(name, html, [record])}
-        rendered = self._render_in_workers(renderer, fresh) if self.options.jobs > 1 and len(fresh) > 1 else {}
+        attached = {name: self._attachments([record]) for name, _, record in sheets if name in fresh}
+        rendered = (
+            self._render_in_workers(renderer, fresh, attached) if self.options.jobs > 1 and len(fresh) > 1 else {}
+        )
         for name, html, record in sheets:
             if name not in fresh:
                 self._reuse(name)
             else:  # one at a time without workers: each sheet is on disk as soon as it is made
-                made = rendered[name] if name in rendered else Rendered(*renderer.pdf(html))
+                made = rendered[name] if name in rendered else Rendered(*renderer.pdf(html, attached[name]))
                 self._write(name, "factsheet", [record], made, html)
 
-    def _render_in_workers(self, renderer: Renderer, pending: dict[str, str]) -> dict[str, Rendered]:
+    def _render_in_workers(
+        self, renderer: Renderer, pending: dict[str, str], attached: dict[str, list[Embedded]]
+    ) -> dict[str, Rendered]:
         with ProcessPoolExecutor(
             max_workers=self.options.jobs,
             initializer=_worker_init,
             initargs=(self.info, renderer.media_dirs),
         ) as pool:
-            futures = {name: pool.submit(_worker_pdf, html) for name, html in pending.items()}
+            futures = {name: pool.submit(_worker_pdf, html, attached[name]) for name, html in pending.items()}
             return {name: Rendered(*future.result()) for name, future in futures.items()}
+
+    def _attachments(self, records: list[Checked]) -> list[Embedded]:
+        """What a PDF carries so it can be checked against its sources: their bytes and provenance."""
+        return provenance_attachments(
+            [(r.outcome.article, r.source.path.read_bytes()) for r in records],
+            self.info,
+        )
 
     def _emit(
         self,
@@ -299,6 +322,6 @@ def _worker_init(info: BuildInfo, media_dirs: list[Path]) -> None:
     _WORKER = Renderer(info, media_dirs)
 
 
-def _worker_pdf(html: str) -> tuple[bytes, int, list[str]]:
+def _worker_pdf(html: str, attachments: list[Embedded]) -> tuple[bytes, int, list[str]]:
     assert _WORKER is not None
-    return _WORKER.pdf(html)
+    return _WORKER.pdf(html, attachments)

@@ -205,6 +205,11 @@ def validate(
     default=None,
     help="An earlier build (or records folder): write changes.json/.html/.pdf beside this build.",
 )
+@click.option(
+    "--archival",
+    is_flag=True,
+    help="Make every PDF PDF/A-3a as well as PDF/UA-1 (archival; a few percent slower, see README).",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="PDF worker processes.")
 @limit_options
 def build(
@@ -218,6 +223,7 @@ def build(
     single_file: bool,
     no_chronology: bool,
     since: Path | None,
+    archival: bool,
     jobs: int,
     strict: bool,
     allow_missing_glyphs: bool,
@@ -251,6 +257,7 @@ def build(
         order=order,
         single_file=single_file,
         chronology=not no_chronology,
+        archival=archival,
     )
     arguments = _sources(sources)
     _check_sources(arguments)
@@ -386,3 +393,37 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
         err=True,
     )
     sys.exit(EXIT_INVALID if any(not c.ok for c in checked) else EXIT_OK)
+
+
+@main.command()
+@click.argument("pdfs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--records",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Look up each source record by file name in this folder, not at its recorded path.",
+)
+def verify(pdfs: tuple[Path, ...], records: Path | None) -> None:
+    """Check that PDFs still match their source records.
+
+    PDFS are PDF files or folders of them (e.g. output/). Each PDF carries its
+    records and their sha256; a PDF matches when the records on disk still have
+    that sha256. Exit 0 when every PDF matches, 1 otherwise.
+    """
+    from pipeline.verify import pdf_files
+    from pipeline.verify import verify as check_pdf
+
+    files = pdf_files(list(pdfs))
+    if not files:
+        raise click.UsageError("no PDF files found in the given PDFS")
+    failed = 0
+    for path in files:
+        verdict = check_pdf(path, records)
+        if verdict.ok:
+            click.echo(f"{shown(path)}: ok: matches {', '.join(verdict.matched)}")
+        else:
+            failed += 1
+            for problem in verdict.problems:
+                click.echo(f"{shown(path)}: error: {problem}", err=True)
+    click.echo(f"{len(files) - failed} of {len(files)} PDFs match their sources", err=True)
+    sys.exit(EXIT_INVALID if failed else EXIT_OK)

@@ -75,7 +75,11 @@ def package(handbook: Handbook, build: BuildInfo) -> bytes:
         }
     )
     opf = handbook.renderer.render(
-        "epub/content.opf.j2", items=items, identifier=identifier(handbook, build), credits=credits
+        "epub/content.opf.j2",
+        items=items,
+        identifier=identifier(handbook, build),
+        credits=credits,
+        image_types=[kind for kind in MEDIA_TYPES.values() if kind.startswith("image/")],
     )
     container = (handbook.renderer.templates / "epub" / "container.xml").read_bytes()
     moment = datetime.fromisoformat(build.timestamp.replace("Z", "+00:00"))

@@ -8,14 +8,17 @@ keywords, the logo's location); the templates decide how it looks.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
+import json
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -75,10 +78,16 @@ class BuildInfo:
     title: str = "Briefing handbook"
     version: str = __version__
     chronology: bool = True  # a "Chronology" table per record and across records
+    archival: bool = False  # PDF/A-3a on top of PDF/UA-1
 
     @classmethod
     def create(
-        cls, marking: str | None = None, paper: str = "a4", title: str = "Briefing handbook", chronology: bool = True
+        cls,
+        marking: str | None = None,
+        paper: str = "a4",
+        title: str = "Briefing handbook",
+        archival: bool = False,
+        chronology: bool = True,
     ) -> BuildInfo:
         """Dates come from SOURCE_DATE_EPOCH when set, so builds are reproducible."""
         moment = build_moment()
@@ -89,6 +98,7 @@ class BuildInfo:
             paper=paper,
             title=title,
             chronology=chronology,
+            archival=archival,
         )
 
 
@@ -268,9 +278,12 @@ class Renderer:
             self._weasy = (fonts, sheets)
         return self._weasy
 
-    def pdf(self, html: str) -> tuple[bytes, int, list[str]]:
-        """Render HTML to PDF bytes; returns the bytes, the page count and refused URLs."""
-        from weasyprint import HTML
+    def pdf(self, html: str, attachments: Sequence[Embedded] = ()) -> tuple[bytes, int, list[str]]:
+        """Render HTML to a tagged (PDF/UA-1) PDF, PDF/A-3a when archival, carrying ``attachments``.
+
+        Returns the bytes, the page count and refused URLs.
+        """
+        from weasyprint import HTML, VERSION, Attachment
 
         fonts, stylesheets = self._weasyprint()
         document = HTML(
@@ -278,8 +291,195 @@ class Renderer:
             base_url=self.templates.as_uri() + "/",
             url_fetcher=self.fetcher,
         ).render(stylesheets=stylesheets, font_config=fonts)
-        data = document.write_pdf(pdf_variant=None)
+        moment = datetime.fromisoformat(self.build.timestamp)
+        files = [
+            Attachment(
+                string=item.data,
+                name=item.name,
+                description=item.description,
+                relationship=item.relationship,
+                created=moment,
+                modified=moment,
+            )
+            for item in attachments
+        ]
+        variant = "pdf/a-3a" if self.build.archival else "pdf/ua-1"
+
+        def finish(document, pdf) -> None:
+            _artifact_margin_content(pdf)
+            _associate_files(pdf, files)
+            xmp = self.render(
+                "pdf/xmp.xml.j2",
+                meta=document.metadata,
+                rights=document.metadata.custom.get("dcterms.rights"),
+                producer=f"WeasyPrint {VERSION}",
+                pdfa_part=3 if self.build.archival else None,
+                pdfa_conformance="A",
+                bom="\ufeff",
+            )
+            _set_metadata(pdf, xmp.encode("utf-8"))
+
+        with _structure_attributes():
+            data = document.write_pdf(pdf_variant=variant, attachments=files, finisher=finish)
         return data, len(document.pages), self.fetcher.take_refused()
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """A file a PDF carries (a PDF/A-3 associated file): a source record or its provenance."""
+
+    name: str
+    data: bytes
+    relationship: str  # "Source" for a record, "Data" for the provenance JSON
+    description: str
+
+
+#: The name of the provenance attachment every PDF carries; ``verify`` reads it.
+PROVENANCE_NAME = "make-report-provenance.json"
+
+
+def provenance_attachments(sources: Sequence[tuple[Article, bytes]], build: BuildInfo) -> list[Embedded]:
+    """The source records' bytes (``/Source``) and one JSON describing them (``/Data``).
+
+    The JSON is the manifest's view of each record: path, sha256, licence,
+    attribution, and the generator and build date, plus the attachment that
+    holds its bytes. Two records with one file name get distinct names.
+    """
+    files: list[Embedded] = []
+    records = []
+    taken: set[str] = set()
+    for article, data in sources:
+        provenance = article.provenance
+        stem, dot, suffix = PurePosixPath(provenance.path).name.rpartition(".")
+        name, n = PurePosixPath(provenance.path).name, 1
+        while name in taken or name == PROVENANCE_NAME:
+            n += 1
+            name = f"{stem} ({n}){dot}{suffix}" if dot else f"{suffix} ({n})"
+        taken.add(name)
+        files.append(Embedded(name, data, "Source", f"Source record {provenance.path}"))
+        records.append(
+            {
+                "path": provenance.path,
+                "sha256": provenance.sha256,
+                "licence": provenance.licence,
+                "attribution": provenance.attribution,
+                "attachment": name,
+            }
+        )
+    entry = {"generator": f"make-report {build.version}", "build": {"date": build.timestamp}, "records": records}
+    text = json.dumps(entry, indent=2, ensure_ascii=False) + "\n"
+    files.append(Embedded(PROVENANCE_NAME, text.encode("utf-8"), "Data", "Provenance: the source records, hashed"))
+    return files
+
+
+# -- What WeasyPrint 70 leaves to us in a tagged PDF ---------------------------------
+
+
+@contextlib.contextmanager
+def _structure_attributes():
+    """Carry two HTML attributes into the structure tree while WeasyPrint tags.
+
+    WeasyPrint 70 writes the document language only, and no ``/Scope`` on header
+    cells. PDF/UA wants every passage in another language (a native name, a
+    Cyrillic run) to say so, and a row header to say it heads a row. Its tag
+    builder is one recursive function, so a wrapper sees each box with the
+    structure elements made for it.
+    """
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+    scopes = {"row": "/Row", "col": "/Column"}
+
+    def build(box, *args, **kwargs):
+        elements = original(box, *args, **kwargs)
+        element = getattr(box, "element", None)
+        if element is None or isinstance(box, boxes.PageBox) or box.element_tag in ("html", "body"):
+            yield from elements
+            return
+        lang, scope = element.get("lang"), scopes.get(element.get("scope", ""))
+        for made in elements:
+            if lang and "Lang" not in made:
+                made["Lang"] = pydyf.String(lang)
+            if scope and made.get("S") == "/TH" and "A" in made:
+                made["A"]["Scope"] = scope
+            yield made
+
+    tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        tags._build_box_tree = original
+
+
+def _objects(pdf, reference) -> object:
+    return pdf.objects[int(reference.split()[0])]
+
+
+def _artifact_margin_content(pdf) -> None:
+    """Mark the running header, footer and marking as artifacts (PDF/UA-1 7.8).
+
+    WeasyPrint 70 tags the text of margin boxes and leaves its structure elements
+    outside the tree (PDF 1.7 has no artifact element). Content that no element
+    of the tree reaches becomes an ``/Artifact`` marked-content sequence, and its
+    entry in the parent tree is emptied.
+    """
+    root = pdf.catalog.get("StructTreeRoot")
+    if root is None:
+        return
+    root = _objects(pdf, root)
+    reached: set[int] = set()
+    pending = list(root["K"])
+    while pending:
+        kid = pending.pop()
+        if isinstance(kid, bytes) and kid.endswith(b" R"):
+            number = int(kid.split()[0])
+            if number not in reached:
+                reached.add(number)
+                element = pdf.objects[number]
+                if isinstance(element, dict) and "K" in element:
+                    pending.extend(element["K"])
+    nums = _objects(pdf, root["ParentTree"])["Nums"]
+    for page_number, page in enumerate(pdf.pages["Kids"][::3]):  # Kids: number, 0, R
+        mapping = nums[2 * page_number + 1]
+        orphans = {mcid for mcid, ref in enumerate(mapping) if int(ref.split()[0]) not in reached}
+        if not orphans:
+            continue
+        stream = _objects(pdf, pdf.objects[page]["Contents"])
+        ops = stream.stream
+        for i in range(len(ops) - 2):
+            props = ops[i + 1]
+            if ops[i + 2] == b"BDC" and isinstance(props, dict) and props.get("MCID") in orphans:
+                ops[i : i + 3] = ["/Artifact", b"", b"BMC"]
+        for mcid in orphans:
+            mapping[mcid] = "null"
+
+
+def _associate_files(pdf, files) -> None:
+    """Every embedded file is an associated file of the document, once, with its relationship.
+
+    WeasyPrint 70 sets ``/AF`` and ``/AFRelationship`` for PDF/A-3 only, and lists
+    each file twice in ``/AF``; a tagged PDF that is not archival gets the same,
+    so ``verify`` reads both alike. Files are told apart by their checksum, as
+    WeasyPrint does.
+    """
+    import pydyf
+
+    relationships = {f"<{file.md5}>": file.relationship for file in files if file.md5}
+    specs = [obj for obj in pdf.objects if isinstance(obj, dict) and obj.get("Type") == "/Filespec"]
+    if not specs:
+        return
+    for spec in specs:
+        checksum = _objects(pdf, spec["EF"]["F"]).extra["Params"]["CheckSum"]
+        spec["AFRelationship"] = f"/{relationships.get(checksum, 'Unspecified')}"
+    pdf.catalog["AF"] = pydyf.Array([spec.reference for spec in specs])
+
+
+def _set_metadata(pdf, xmp: bytes) -> None:
+    """Replace the XMP packet WeasyPrint wrote with ours (one packet, both identifications)."""
+    metadata = _objects(pdf, pdf.catalog["Metadata"])
+    metadata.stream = [xmp]
 
 
 _FONTCONFIG: str | None = None

@@ -202,10 +202,18 @@ def test_marker_is_in_no_pdf_object(planted):
     for path in pdfs:
         assert NEEDLE not in _pdf_bytes(path), path
         with pikepdf.open(path) as pdf:
-            assert not pdf.attachments, path
+            # A PDF carries its own records and their provenance, nothing else.
+            records = {p.name: p.read_bytes() for p in (out.parent / "records").rglob("*") if p.is_file()}
+            for name, spec in pdf.attachments.items():
+                data = spec.get_file().read_bytes()
+                if name == "make-report-provenance.json":
+                    assert spec.obj.AFRelationship == "/Data", path
+                else:
+                    assert spec.obj.AFRelationship == "/Source" and records.get(name) == data, (path, name)
+            specs = [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Filespec"]
+            assert len(specs) == len(pdf.attachments), path
             for obj in pdf.objects:
                 if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-                    assert obj.get("/Type") not in ("/EmbeddedFile", "/Filespec"), path
                     # No record here has a loadable image: any image drawn came from outside.
                     assert obj.get("/Subtype") != "/Image", path
 

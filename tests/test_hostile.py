@@ -279,13 +279,17 @@ def test_reserved_titles_do_not_overwrite_build_files(build):
 
 
 @pytest.mark.parametrize("name", [c.name for c in ACCEPTED if c.kind == "logo"])
-def test_bad_logo_loads_no_image(build, name: str):
+def test_bad_logo_loads_no_image(build, corpus: Path, name: str):
     case = CASES[name]
     with pikepdf.open(_sheet(build, case)) as pdf:
         for page in pdf.pages:
             xobjects = page.Resources.get("/XObject", {})
             assert not [k for k, v in xobjects.items() if v.get("/Subtype") == "/Image"], name
-        assert "/EmbeddedFiles" not in pdf.Root.get("/Names", {})
+        # The sheet carries its own record and its provenance, and nothing else.
+        files = {n: s.get_file().read_bytes() for n, s in pdf.attachments.items()}
+        record = Path(case.file).name
+        assert set(files) == {record, "make-report-provenance.json"}, name
+        assert files[record] == next(corpus.rglob(record)).read_bytes(), name
     root = _chapter(build, case).getroot()
     assert not root.findall(f".//{XHTML}img")
     assert not (build[0] / "handbook" / "media").exists()

@@ -21,7 +21,7 @@ def test_lettered_and_numbered_variants_read_like_their_key(tmp_path: Path):
     result = cli("build", record, "-o", out, "--format", "pdf,html")
     assert result.exit_code == 0, result.stderr
     chapter = etree.parse(str(out / "handbook" / "variant-labels.xhtml"))
-    labels = ["".join(dt.itertext()) for dt in chapter.iter(f"{XHTML}dt")]
+    labels = ["".join(th.itertext()) for th in chapter.iter(f"{XHTML}th")]
     assert labels == ["Native name", "Native name (b)", "Agency names"]
     text = normalise(pdf_text(out / "variant-labels.pdf"))
     assert normalise("NATIVE NAME (B)") in text  # the panel's labels are set in capitals

@@ -167,7 +167,9 @@ def test_svg_active_content_is_named_and_taken_out_of_every_output(media_build):
             assert MARKER.encode() not in path.read_bytes(), path
     assert "logo-evil.pdf" in {p.name for p in out.glob("*.pdf")}
     with pikepdf.open(out / "logo-evil.pdf") as pdf:
-        assert "/EmbeddedFiles" not in pdf.Root.get("/Names", {})
+        # The sheet carries its own record and its provenance; the SVG is never attached.
+        assert {str(s.obj.AFRelationship) for s in pdf.attachments.values()} == {"/Source", "/Data"}
+        assert not [n for n in pdf.attachments if n.endswith(".svg")]
         assert "/JavaScript" not in pdf.Root.get("/Names", {}) and "/OpenAction" not in pdf.Root
 
 
