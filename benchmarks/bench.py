@@ -1,11 +1,24 @@
-"""Performance targets, measured: medians over repeated runs, never asserted in tests.
+"""Performance at library scale, measured: medians of wall and CPU time, peak RSS, ratios.
 
-    python benchmarks/bench.py [--repeat N] [--records N]
+    python benchmarks/bench.py [--repeat N] [--baseline TREE] [--only NAME ...] [--big]
 
-Targets (2-core machine, see README):
-  one fact sheet, HTML -> PDF, warm renderer  : median <= 0.25 s
-  batch of 40 records, all formats, cold       : median <= 15 s
-  a 200,000-character paragraph fact sheet     : median <= 6 s
+Every figure runs ``python -m pipeline`` in a child process, as a user would, and
+reads its wall time, CPU time (user + system, workers included) and peak RSS from
+``wait4``. ``--baseline TREE`` runs the same figures against another checkout of
+make-report (for instance ``git worktree add /tmp/base 87db477``) side by side,
+figure by figure, so that both see the same machine load. Runs that take longer
+than ``--timeout`` seconds are stopped and reported as such.
+
+Figures (issue 8; ratios are what the README's performance table shows):
+  html_epub_N        N small records, --format html,epub (N = 10, 100, 1000; 10000 with --big)
+  pdf_40_j1, _j2     40 sample records, --format pdf, 1 and 2 workers (ratio j1/j2: the speed-up)
+  rebuild_sde        unchanged rebuild, all formats, SOURCE_DATE_EPOCH set (ratio to the full build)
+  rebuild_clock      unchanged rebuild, all formats, without SOURCE_DATE_EPOCH (ratio to the full build)
+  one_changed        one record of 40 changed, all formats (ratio to the full build)
+  pack_N             --format pack for N sample records: time and peak RSS
+  cold_single        one record, --format pdf, vs the ``weasyprint`` CLI on the same HTML
+  validate_import    ``validate`` of the sample records (start-up: no WeasyPrint)
+Never run in the test suite: tests do not assert times.
 """
 
 from __future__ import annotations
@@ -14,75 +27,275 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-
-from pipeline.build import Builder, BuildOptions
-from pipeline.read import read_record
-from pipeline.render import BuildInfo, Renderer
-from pipeline.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "records" / "tajikistani-internal-troops.txt"
-TARGETS = {"factsheet_warm": 0.25, "batch_40_all_formats": 15.0, "long_paragraph": 6.0}
+EPOCH = "1764028800"
 
 
-def median_of(function, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    rss_mib: float  # the largest single process (wait4)
+    code: int
+    tree_mib: float = 0.0  # the most the build and its workers held together (sampled every 0.1 s)
+
+
+def tree_rss_mib(root: int) -> float:
+    """Resident memory of ``root`` and all its descendants now (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, grown = {root}, True
+    while grown:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grown = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def run(tree: Path, args: list[str], env: dict[str, str | None] | None = None, timeout: float = 600) -> Run:
+    """One ``python -m pipeline ARGS`` from ``tree``; wall, CPU of it and its children, peak RSS."""
+    environment = dict(os.environ, PYTHONPATH=str(tree))
+    environment.pop("SOURCE_DATE_EPOCH", None)
+    for name, value in (env or {}).items():
+        if value is None:
+            environment.pop(name, None)
+        else:
+            environment[name] = value
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=tree,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = started + timeout
+    tree, sampled = 0.0, 0.0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            process.kill()
+            pid, status, usage = os.wait4(process.pid, 0)
+            return Run(float("inf"), usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, -9, tree)
+        if time.perf_counter() - sampled > 0.1:
+            tree, sampled = max(tree, tree_rss_mib(process.pid)), time.perf_counter()
+        time.sleep(0.01)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, process.returncode, tree)
+
+
+def median_run(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.rss_mib for r in runs),
+        max(r.code for r in runs),
+        max(r.tree_mib for r in runs),
+    )
+
+
+def small_records(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        (folder / f"r{i:05}.txt").write_text(
+            f"= Record {i:05} =\n\nA small record, number {i}, about a unit.\n\n== History ==\n\n"
+            f"Founded in {1900 + i % 100}.\n\n- first item {i}\n- second item\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+def sample_records(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    body = SAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
+    for i in range(count):
+        (folder / f"r{i:03}.txt").write_text(f"= Record {i:03} =\n{body}", encoding="utf-8")
+    return folder
+
+
+class Bench:
+    def __init__(self, trees: dict[str, Path], work: Path, repeat: int, timeout: float):
+        self.trees = trees
+        self.work = work
+        self.repeat = repeat
+        self.timeout = timeout
+        self.results: dict[str, dict[str, Run]] = {}
+
+    def figure(self, name: str, args, repeat: int | None = None, env=None, prepare=None) -> None:
+        """Run a figure on every tree, alternating trees run by run; ``args(tree, out)`` gives the arguments."""
+        runs: dict[str, list[Run]] = {label: [] for label in self.trees}
+        for _ in range(repeat or self.repeat):
+            for label, tree in self.trees.items():
+                if runs[label] and runs[label][-1].code not in (0, 1):
+                    continue  # timed out or crashed: not again
+                out = self.work / f"out-{label}-{name}"
+                if prepare:
+                    prepare(label, tree, out)
+                else:
+                    shutil.rmtree(out, ignore_errors=True)
+                result = run(tree, args(tree, out), {"SOURCE_DATE_EPOCH": EPOCH, **(env or {})}, self.timeout)
+                runs[label].append(result)
+        self.results[name] = {label: median_run(r) for label, r in runs.items() if r}
+        self.show(name)
+
+    def show(self, name: str) -> None:
+        cells = []
+        for label, r in self.results[name].items():
+            wall = "timeout" if r.wall == float("inf") else f"{r.wall:7.2f} s"
+            cells.append(f"{label}: wall {wall} cpu {r.cpu:7.2f} s rss {r.rss_mib:5.0f} MiB (all {r.tree_mib:5.0f})")
+        print(f"{name:18} " + " | ".join(cells), flush=True)
+
+    def ratio(self, top: str, bottom: str, what: str = "wall") -> None:
+        cells = []
+        for label in self.trees:
+            a, b = self.results.get(top, {}).get(label), self.results.get(bottom, {}).get(label)
+            if a and b:
+                cells.append(f"{label}: {getattr(a, what) / getattr(b, what):.3f}x")
+        print(f"  {top} / {bottom} ({what}): " + " | ".join(cells), flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--records", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another make-report checkout to measure side by side")
+    parser.add_argument("--only", nargs="*", default=None, help="figure groups: scale pdf rebuild pack cold validate")
+    parser.add_argument("--big", action="store_true", help="also 10,000 small records (html,epub)")
+    parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--pack", type=int, default=100, help="records in the pack figure")
+    parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1764028800")
-    results = {}
+    trees = {"new": ROOT}
+    if args.baseline:
+        trees = {"base": args.baseline.resolve(), "new": ROOT}
+    groups = set(args.only or ["scale", "pdf", "rebuild", "pack", "cold", "validate"])
+    print(f"trees: {trees}; {os.cpu_count()} CPUs, affinity {len(os.sched_getaffinity(0))}", flush=True)
 
-    renderer = Renderer(BuildInfo.create())
-    article = validate(read_record(SAMPLE)).article
-    html = renderer.factsheet_html(renderer.view(article, "sample"))
-    renderer.pdf(html)  # warm: fonts and stylesheet loaded once
-    results["factsheet_warm"] = median_of(lambda: renderer.pdf(html), args.repeat * 4)
+    with tempfile.TemporaryDirectory(prefix="make-report-bench-") as folder:
+        work = Path(folder)
+        bench = Bench(trees, work, args.repeat, args.timeout)
 
-    with tempfile.TemporaryDirectory() as folder:
-        records = Path(folder) / "records"
-        records.mkdir()
-        body = SAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
-        for i in range(args.records):
-            (records / f"r{i:03}.txt").write_text(f"= Record {i:03} =\n{body}", encoding="utf-8")
+        if "validate" in groups:
+            bench.figure("validate_import", lambda tree, out: ["validate", str(SAMPLE)], repeat=args.repeat * 2)
 
-        def batch() -> None:
-            out = Path(folder) / "out"
-            shutil.rmtree(out, ignore_errors=True)
-            Builder(BuildOptions(output=out)).run([records])
+        if "scale" in groups:
+            sizes = [int(s) for s in args.sizes.split(",")] + ([10000] if args.big else [])
+            for size in sizes:
+                records = small_records(work / f"small-{size}", size)
+                bench.figure(
+                    f"html_epub_{size}",
+                    lambda tree, out, r=records: ["build", str(r), "-o", str(out), "--format", "html,epub", "-j", "1"],
+                    repeat=1 if size >= 1000 else args.repeat,
+                )
 
-        results["batch_40_all_formats"] = median_of(batch, max(1, args.repeat // 2))
+        sample40 = sample_records(work / "sample-40", 40)
+        if "pdf" in groups:
+            for jobs in (1, 2):
+                bench.figure(
+                    f"pdf_40_j{jobs}",
+                    lambda tree, out, j=jobs: ["build", str(sample40), "-o", str(out), "--format", "pdf", "-j", str(j)],
+                )
+            bench.ratio("pdf_40_j1", "pdf_40_j2")
 
-        long = Path(folder) / "long" / "long.txt"
-        long.parent.mkdir()
-        words = " ".join(["lorem", "ipsum", "dolor", "sit", "amet", "consectetur"] * 5000)[:195000]
-        long.write_text(f"= Long =\n\n{words} {'Z' * 5000}\n", encoding="utf-8")
+        if "rebuild" in groups:
 
-        def long_sheet() -> None:
-            out = Path(folder) / "long-out"
-            shutil.rmtree(out, ignore_errors=True)
-            Builder(BuildOptions(output=out, formats=("pdf",))).run([long])
+            def full(tree: Path, out: Path) -> list[str]:
+                return ["build", str(sample40), "-o", str(out), "-j", "2"]
 
-        results["long_paragraph"] = median_of(long_sheet, max(1, args.repeat // 2))
+            bench.figure("full_40", full)
 
-    failed = 0
-    for name, seconds in results.items():
-        ok = seconds <= TARGETS[name]
-        failed += not ok
-        print(f"{name:24} median {seconds:7.3f} s   target <= {TARGETS[name]:5.2f} s   {'ok' if ok else 'MISSED'}")
-    raise SystemExit(1 if failed else 0)
+            def built(label: str, tree: Path, out: Path) -> None:
+                if not (out / "manifest.json").exists():
+                    shutil.rmtree(out, ignore_errors=True)
+                    run(tree, full(tree, out), {"SOURCE_DATE_EPOCH": EPOCH})
+
+            bench.figure("rebuild_sde", full, prepare=built)
+            bench.ratio("rebuild_sde", "full_40")
+            bench.figure("rebuild_clock", full, env={"SOURCE_DATE_EPOCH": None}, prepare=built)
+            bench.ratio("rebuild_clock", "full_40")
+
+            changed = work / "changed-40"
+
+            def one_changed(label: str, tree: Path, out: Path) -> None:
+                shutil.rmtree(changed, ignore_errors=True)
+                shutil.copytree(sample40, changed)
+                shutil.rmtree(out, ignore_errors=True)
+                run(tree, ["build", str(changed), "-o", str(out), "-j", "2"], {"SOURCE_DATE_EPOCH": EPOCH})
+                with open(changed / "r007.txt", "a", encoding="utf-8") as handle:
+                    handle.write("\nOne more paragraph.\n")
+
+            bench.figure(
+                "one_changed", lambda tree, out: ["build", str(changed), "-o", str(out), "-j", "2"], prepare=one_changed
+            )
+            bench.ratio("one_changed", "full_40")
+
+        if "pack" in groups:
+            pack = sample_records(work / f"pack-{args.pack}", args.pack)
+            bench.figure(
+                f"pack_{args.pack}",
+                lambda tree, out: ["build", str(pack), "-o", str(out), "--format", "pack", "-j", "2"],
+                repeat=1,
+            )
+            bench.figure(
+                f"sheets_{args.pack}",
+                lambda tree, out: ["build", str(pack), "-o", str(out), "--format", "pdf", "-j", "2"],
+                repeat=1,
+            )
+            bench.ratio(f"pack_{args.pack}", f"sheets_{args.pack}")
+
+        if "cold" in groups:
+            single = sample_records(work / "single", 1)
+            bench.figure("cold_single", lambda tree, out: ["build", str(single), "-o", str(out), "--format", "pdf"])
+            weasyprint = shutil.which("weasyprint") or str(Path(sys.executable).with_name("weasyprint"))
+            html = work / "single.html"
+            subprocess.run(
+                [sys.executable, "-c", _DUMP_HTML, str(single / "r000.txt"), str(html)],
+                check=True,
+                env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH),
+            )
+            runs = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                subprocess.run([weasyprint, str(html), str(work / "single.pdf")], check=True, capture_output=True)
+                runs.append(time.perf_counter() - started)
+            fresh = statistics.median(runs)
+            print(f"{'weasyprint_cli':18} wall {fresh:7.2f} s", flush=True)
+            for label, r in bench.results["cold_single"].items():
+                print(f"  cold_single / weasyprint CLI: {label}: {r.wall / fresh:.2f}x", flush=True)
+
+
+_DUMP_HTML = """
+import sys
+from pathlib import Path
+from pipeline.read import read_record
+from pipeline.render import BuildInfo, Renderer
+from pipeline.validate import validate
+renderer = Renderer(BuildInfo.create())
+view = renderer.view(validate(read_record(Path(sys.argv[1]))).article, "single")
+Path(sys.argv[2]).write_text(renderer.factsheet_html(view), encoding="utf-8")
+"""
 
 
 if __name__ == "__main__":

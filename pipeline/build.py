@@ -1,16 +1,27 @@
 """A batch, as a readable sequence of steps: find, read, validate, render, write.
 
 One bad record never stops the others: its problems are reported and the build
-goes on; the caller learns at the end which records failed. Outputs whose inputs
-have not changed since the last build (same HTML, templates and media) are kept
-as they are, so a build that was interrupted is completed by the next one.
+goes on; the caller learns at the end which records failed. Every output has a
+key made from its inputs (records, templates and fonts, options, media), never
+from the clock: an output whose key and bytes on disk match the last build's is
+kept as it is, with the date it was made with. A build that was interrupted is
+therefore completed by the next one, and a rebuild with nothing changed writes
+nothing. Fact sheets are rendered in worker processes and written by this
+process one by one as they complete.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import hashlib
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+import itertools
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +34,29 @@ from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenan
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
 from pipeline.validate import Options, Outcome, validate
-from pipeline.write import OutputDir, sha256
+from pipeline.write import Manifest, OutputDir, sha256
 
 FORMATS = ("pdf", "html", "epub", "pack")
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask), not all the machine has."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Stopped(BaseException):
+    """The build was asked to stop by a signal; what is written so far is complete."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+# progress(step label, units done, units in the step, files written so far)
+Progress = Callable[[str, int, int, int], None]
 
 
 @dataclass
@@ -38,7 +69,7 @@ class BuildOptions:
     strict: bool = False
     allow_missing_glyphs: bool = False
     limits: Limits = field(default_factory=Limits)
-    jobs: int = 1
+    jobs: int = field(default_factory=available_cpus)
     order: list[str] | None = None
     single_file: bool = False
     chronology: bool = True
@@ -135,9 +166,17 @@ def templates_fingerprint() -> str:
 class Builder:
     """Runs one build into one output folder."""
 
-    def __init__(self, options: BuildOptions, echo: Callable[[str], None] = print):
+    def __init__(
+        self,
+        options: BuildOptions,
+        echo: Callable[[str], None] = print,
+        progress: Progress | None = None,
+        executor: Callable[[], Executor] | None = None,
+    ):
         self.options = options
         self.echo = echo
+        self.progress = progress
+        self.executor = executor
         self.info = BuildInfo.create(
             marking=options.marking,
             paper=options.paper,
@@ -159,136 +198,269 @@ class Builder:
         formats = set(self.options.formats)
         self.out = OutputDir(self.options.output)
         with self.out.locked():
-            self.previous = {f["path"]: f for f in self.out.read_manifest().get("files", []) if isinstance(f, dict)}
-            self.manifest = self._manifest_header(records)
-            self.fingerprint = templates_fingerprint()
-            if "pdf" in formats:
-                self._factsheets(renderer, views, valid)
-            if formats & {"html", "epub"} and views:
-                from pipeline.handbook import Handbook
-
-                handbook = Handbook(renderer, views)
-                if "html" in formats:
-                    for relative, data in handbook.files().items():
-                        self._emit(f"handbook/{relative}", "handbook", valid, lambda d=data: Rendered(d))
-                    if self.options.single_file:
-                        self._emit(
-                            "handbook.html",
-                            "handbook-single-file",
-                            valid,
-                            lambda: Rendered(handbook.single_file()),
-                        )
-                if "epub" in formats:
-                    from pipeline.epub import package
-
-                    self._emit("handbook.epub", "epub", valid, lambda: Rendered(package(handbook, self.info)))
-            if "pack" in formats and views:
-                html = renderer.pack_html(views)
-                self._emit(
-                    "briefing.pdf",
-                    "briefing-pack",
-                    valid,
-                    lambda: Rendered(*renderer.pdf(html, self._attachments(valid))),
-                    html,
-                )
-            for view, record in zip(views, valid, strict=True):  # kept for `make-report diff`
-                text = view.article.model_dump_json(indent=1) + "\n"
-                data = text.encode("utf-8")
-                self._emit(f"records/{view.slug}.json", "record", [record], lambda d=data: Rendered(d), text)
-            self.out.write_manifest(self.manifest)
+            self.manifest = Manifest(self.out, self._manifest_header(records))
+            self.options_key = self._options_key()
+            record_keys = [_record_key(view) for view in views]
+            self.all_key = _digest("all records", self.options_key, *record_keys)
+            try:
+                if "pdf" in formats:
+                    self._factsheets(renderer, views, valid, record_keys)
+                if formats & {"html", "epub"} and views:
+                    self._handbook(renderer, views, valid, record_keys, formats)
+                if "pack" in formats and views:
+                    self._pack(renderer, views, valid)
+                self._kept_records(views, valid, record_keys)
+            except BaseException:
+                self.manifest.save()  # what is finished stays listed; the journal keeps the rest
+                raise
+            self._keep_date_if_nothing_changed()
+            self.manifest.close()
         return result
 
     # -- steps ------------------------------------------------------------------
-    def _factsheets(self, renderer: Renderer, views: list[ArticleView], valid: list[Checked]) -> None:
-        sheets = [
-            (f"{view.slug}.pdf", renderer.factsheet_html(view), record)
-            for view, record in zip(views, valid, strict=True)
-        ]
-        fresh = {name: html for name, html, record in sheets if not self._reusable(name, html, [record])}
-        attached = {name: self._attachments([record]) for name, _, record in sheets if name in fresh}
-        rendered = (
-            self._render_in_workers(renderer, fresh, attached) if self.options.jobs > 1 and len(fresh) > 1 else {}
-        )
-        for name, html, record in sheets:
-            if name not in fresh:
-                self._reuse(name)
-            else:  # one at a time without workers: each sheet is on disk as soon as it is made
-                made = rendered[name] if name in rendered else Rendered(*renderer.pdf(html, attached[name]))
-                self._write(name, "factsheet", [record], made, html)
+    def _factsheets(
+        self, renderer: Renderer, views: list[ArticleView], valid: list[Checked], record_keys: list[str]
+    ) -> None:
+        todo = []
+        for view, record, record_key in zip(views, valid, record_keys, strict=True):
+            name, key = f"{view.slug}.pdf", _digest("factsheet", self.options_key, record_key)
+            if not self._reuse(name, key):
+                todo.append((name, key, view, record))
+        self._tick("fact sheets", len(views) - len(todo), len(views))
+        if not todo:
+            return
+        self.manifest.replacing([name for name, *_ in todo])
 
-    def _render_in_workers(
-        self, renderer: Renderer, pending: dict[str, str], attached: dict[str, list[Embedded]]
-    ) -> dict[str, Rendered]:
-        with ProcessPoolExecutor(
-            max_workers=self.options.jobs,
-            initializer=_worker_init,
-            initargs=(self.info, renderer.media_dirs),
-        ) as pool:
-            futures = {name: pool.submit(_worker_pdf, html, attached[name]) for name, html in pending.items()}
-            return {name: Rendered(*future.result()) for name, future in futures.items()}
+        def made() -> Iterator[tuple[tuple[str, str, ArticleView, Checked], Rendered]]:
+            if (self.options.jobs > 1 and len(todo) > 1) or self.executor is not None:
+                jobs = ((item, (renderer.factsheet_html(item[2]), self._attachments([item[3]]))) for item in todo)
+                for item, result in self._in_workers(renderer, jobs, _worker_pdf):
+                    yield item, Rendered(*result)
+            else:  # one at a time here: each sheet is on disk as soon as it is made
+                for item in todo:
+                    html = renderer.factsheet_html(item[2])
+                    yield item, Rendered(*renderer.pdf(html, self._attachments([item[3]])))
+
+        # closing(): a signal while a sheet is written must end the workers now, not when the generator is collected
+        with contextlib.closing(made()) as results:
+            for done, ((name, key, _view, record), rendered) in enumerate(results, start=len(views) - len(todo) + 1):
+                self._write(name, "factsheet", [record], rendered, key)
+                self._tick("fact sheets", done, len(views))
+        self.manifest.save()
+
+    def _in_workers(
+        self, renderer: Renderer, jobs: Iterable[tuple[Any, Any]], function: Callable[..., Any]
+    ) -> Iterator[tuple[Any, Any]]:
+        """``function(info, media_dirs, job)`` in workers, a few at a time, yielding results in order.
+
+        Only ``2 x workers`` documents are in flight, so memory stays flat however
+        long the batch, and each result is handed on as soon as those before it
+        are: files are written in a fixed order, so the journal, the manifest and
+        what a failed write leaves behind do not depend on which worker was faster.
+        On any exception or signal the workers are ended at once.
+        """
+        if self.executor is not None:
+            pool = self.executor()
+        else:
+            pool = ProcessPoolExecutor(
+                max_workers=self.options.jobs,
+                initializer=_worker_init,
+                initargs=(self.info, renderer.media_dirs, os.getpid()),
+            )
+        window = 2 * self.options.jobs
+        pending: collections.deque[tuple[Future, Any]] = collections.deque()
+        jobs = iter(jobs)
+        try:
+            for item, job in itertools.islice(jobs, window):
+                pending.append((pool.submit(function, self.info, renderer.media_dirs, job), item))
+            while pending:
+                future, item = pending.popleft()
+                result = future.result()
+                for following, job in itertools.islice(jobs, 1):
+                    pending.append((pool.submit(function, self.info, renderer.media_dirs, job), following))
+                yield item, result
+        except BaseException:
+            for future, _ in pending:
+                future.cancel()
+            _end_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+
+    def _handbook(
+        self,
+        renderer: Renderer,
+        views: list[ArticleView],
+        valid: list[Checked],
+        record_keys: list[str],
+        formats: set[str],
+    ) -> None:
+        from pipeline.handbook import Handbook
+
+        handbook = Handbook(renderer, views)
+        html = "html" in formats
+        sources = {c.href: [r] for c, r in zip(handbook.chapters, valid, strict=True)}
+        sources |= {c.logo[0]: [r] for c, r in zip(handbook.chapters, valid, strict=True) if c.logo}
+        sources |= {name: [] for name in handbook.asset_names()}  # the same for every handbook
+        keys = {
+            name: _digest("handbook " + name, self.all_key) for name in ("index.xhtml", "nav.xhtml", *handbook.extra)
+        }
+        keys |= {
+            c.href: _digest("chapter", self.options_key, k) for c, k in zip(handbook.chapters, record_keys, strict=True)
+        }
+        keys |= {c.logo[0]: _digest("logo", k) for c, k in zip(handbook.chapters, record_keys, strict=True) if c.logo}
+        keys |= {name: _digest("asset " + name, self.options_key) for name in handbook.asset_names()}
+        wanted = {}  # output path -> key
+        if html:
+            wanted |= {f"handbook/{name}": key for name, key in keys.items()}
+            if self.options.single_file:
+                wanted["handbook.html"] = _digest("single file", self.all_key)
+        if "epub" in formats:
+            wanted["handbook.epub"] = _digest("epub", self.all_key)
+        # The fonts and css/fonts.css: which fonts there are depends on the characters of every document.
+        fonts_key = _digest("fonts", self.all_key)
+        kept_fonts = [
+            path for path, entry in self.manifest.previous.items() if _is_font(path) and entry.get("key") == fonts_key
+        ]
+        fonts_kept = (
+            html and "handbook/css/fonts.css" in kept_fonts and all(self._reuse(p, fonts_key) for p in kept_fonts)
+        )
+        todo = [name for name, key in wanted.items() if not self._reuse(name, key)]
+        self._tick("handbook", len(wanted) - len(todo), len(wanted))
+        if not todo and (fonts_kept or not html):
+            return
+        self.manifest.replacing(todo)
+        files = self._handbook_files(handbook, keys, html, kept_fonts if fonts_kept else None)
+        pending = set(todo)
+        for name, data in files.items():
+            path = f"handbook/{name}"
+            if path in pending:
+                self._write(path, "handbook", sources.get(name), Rendered(data), wanted[path])
+                self._tick("handbook", len(wanted) - len(pending) + 1, len(wanted))
+                pending.discard(path)
+            elif html and not fonts_kept and _is_font(path):
+                self._write(path, "handbook", None, Rendered(data), fonts_key)
+        if "handbook.html" in pending:
+            fonts = {name: data for name, data in files.items() if _is_font(f"handbook/{name}")}
+            single = Rendered(handbook.single_file(fonts))
+            self._write("handbook.html", "handbook-single-file", None, single, wanted["handbook.html"])
+        if "handbook.epub" in pending:
+            from pipeline.epub import package
+
+            self._write(
+                "handbook.epub", "epub", None, Rendered(package(handbook, self.info, files)), wanted["handbook.epub"]
+            )
+        self._tick("handbook", len(wanted), len(wanted))
+        self.manifest.save()
+
+    def _handbook_files(
+        self, handbook: Any, keys: dict[str, str], on_disk: bool, kept_fonts: list[str] | None
+    ) -> dict[str, bytes]:
+        """Every file of the handbook, in its order: from disk where the folder already holds it, else made."""
+
+        def kept(name: str) -> bytes | None:
+            entry = self.manifest.entries.get(f"handbook/{name}")
+            if on_disk and entry is not None and entry.get("key") == keys[name]:
+                with contextlib.suppress(OSError):
+                    return (self.out.root / "handbook" / name).read_bytes()
+            return None
+
+        documents = {name: kept(name) or handbook.document(name) for name in handbook.document_names()}
+        fonts = None
+        if kept_fonts is not None:
+            with contextlib.suppress(OSError):
+                fonts = {p.removeprefix("handbook/"): (self.out.root / p).read_bytes() for p in sorted(kept_fonts)}
+        if fonts is None:
+            fonts = handbook.font_files(handbook.fonts_for(documents.values()))
+        return handbook.files(documents, fonts)
+
+    def _pack(self, renderer: Renderer, views: list[ArticleView], valid: list[Checked]) -> None:
+        """The briefing pack: one tagged document, so its structure tree and links span every chapter."""
+        key = _digest("briefing pack", self.all_key)
+        if self._reuse("briefing.pdf", key):
+            return
+        self.manifest.replacing(["briefing.pdf"])
+        self._tick("briefing pack", 0, 1)
+        pack = Rendered(*renderer.pdf(renderer.pack_html(views), self._attachments(valid)))
+        self._write("briefing.pdf", "briefing-pack", None, pack, key)
+        self._tick("briefing pack", 1, 1)
+        self.manifest.save()
 
     def _attachments(self, records: list[Checked]) -> list[Embedded]:
         """What a PDF carries so it can be checked against its sources: their bytes and provenance."""
-        return provenance_attachments(
-            [(r.outcome.article, r.source.path.read_bytes()) for r in records],
-            self.info,
-        )
+        return provenance_attachments([(r.outcome.article, r.source.path.read_bytes()) for r in records], self.info)
 
-    def _emit(
-        self,
-        name: str,
-        kind: str,
-        records: list[Checked],
-        make: Callable[[], Rendered],
-        key_text: str | None = None,
-    ) -> None:
-        """Write one output, unless the same inputs already gave the file on disk."""
-        if key_text is not None and self._reusable(name, key_text, records):
-            self._reuse(name)
-        else:
-            self._write(name, kind, records, make(), key_text)
+    def _kept_records(self, views: list[ArticleView], valid: list[Checked], record_keys: list[str]) -> None:
+        """Each validated record as JSON, for `make-report diff` (docs/changes.md)."""
+        for view, record, record_key in zip(views, valid, record_keys, strict=True):
+            name, key = f"records/{view.slug}.json", _digest("kept record", record_key)
+            if not self._reuse(name, key):
+                data = (view.article.model_dump_json(indent=1) + "\n").encode("utf-8")
+                self._write(name, "record", [record], Rendered(data), key)
+        self.manifest.save()
 
-    def _reuse(self, name: str) -> None:
-        self.manifest["files"].append(self.previous[name])
+    # -- files, keys, manifest -------------------------------------------------
+    def _reuse(self, name: str, key: str) -> bool:
+        """Keep the file on disk if the last build made it from the same inputs and it is intact."""
+        entry = self.manifest.previous.get(name)
+        if not entry or entry.get("key") != key or not self.out.holds(name, entry.get("sha256")):
+            return False
+        self.manifest.add(entry, journal=False)
         self.result.reused.append(name)
-        self.out.write_manifest(self.manifest)
+        return True
 
-    def _write(self, name: str, kind: str, records: list[Checked], made: Rendered, key_text: str | None) -> None:
-        label = records[0].source.label if len(records) == 1 else name
+    def _write(self, name: str, kind: str, records: list[Checked] | None, made: Rendered, key: str) -> None:
+        """Write one output (unless the file already holds these bytes) and list it with its own sources."""
+        label = records[0].source.label if records else name
         self.result.refused += [
             Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}") for url in made.refused
         ]
-        self.out.write(name, made.data)
-        entry: dict[str, Any] = {"path": name, "kind": kind, "size": len(made.data), "sha256": sha256(made.data)}
+        digest = sha256(made.data)
+        entry: dict[str, Any] = {"path": name, "kind": kind, "size": len(made.data), "sha256": digest}
         if made.pages is not None:
             entry["pages"] = made.pages
-        entry["sources"] = [{"path": r.source.name, "sha256": r.outcome.article.provenance.sha256} for r in records]
-        if key_text is not None:
-            entry["key"] = self._key(key_text, records)
-        self.manifest["files"].append(entry)
-        self.result.written.append(name)
-        self.out.write_manifest(self.manifest)
+        if records is None:
+            entry["sources"] = ALL_RECORDS
+        else:
+            entry["sources"] = [{"path": r.source.name, "sha256": r.outcome.article.provenance.sha256} for r in records]
+        entry["key"] = key
+        previous = self.manifest.previous.get(name)
+        same = previous is not None and previous.get("sha256") == digest
+        entry["date"] = previous.get("date", self.info.timestamp) if same else self.info.timestamp
+        with _signals_held():  # Ctrl-C or SIGTERM between the two would leave a file that nothing lists
+            written = self.out.write(name, made.data)
+            self.manifest.add(entry)
+        (self.result.written if written else self.result.reused).append(name)
 
-    def _key(self, text: str, records: list[Checked]) -> str:
-        """What an output depends on: its HTML, the templates and fonts, and any logo."""
-        digest = hashlib.sha256(self.fingerprint.encode() + text.encode("utf-8"))
-        for record in records:
-            infobox = record.outcome.article.infobox
-            image = infobox.image if infobox else None
-            if image and image.file:
-                digest.update((record.source.media_dir / image.file).read_bytes())
-        return digest.hexdigest()
+    def _tick(self, label: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(label, done, total, len(self.result.written))
 
-    def _reusable(self, name: str, text: str, records: list[Checked]) -> bool:
-        entry = self.previous.get(name)
-        path = self.out.root / name
-        if not entry or entry.get("key") != self._key(text, records) or not path.is_file():
-            return False
-        return sha256(path.read_bytes()) == entry.get("sha256")
+    def _options_key(self) -> str:
+        """What every output depends on besides its records: templates, fonts, version and options, not the date."""
+        engines = [f"{name} {_version(name)}" for name in ("weasyprint", "pikepdf", "fonttools")]
+        conformance = "pdf/a-3a" if self.info.archival else "pdf/ua-1"
+        return _digest(
+            templates_fingerprint(),
+            *engines,
+            self.info.paper,
+            self.info.marking or "",
+            self.info.title,
+            conformance,
+            "chronology" if self.info.chronology else "no chronology",
+        )
+
+    def _keep_date_if_nothing_changed(self) -> None:
+        """A rebuild that changed no file keeps the manifest as it was, date included."""
+        if self.result.written:
+            return
+        previous = self.out.read_manifest().get("build")
+        if isinstance(previous, dict) and {**previous, "date": None} == {**self.manifest.header["build"], "date": None}:
+            self.manifest.header["build"]["date"] = previous.get("date")
 
     def _manifest_header(self, records: list[Checked]) -> dict[str, Any]:
         return {
             "generator": f"make-report {__version__}",
+            "manifest_version": 2,
             "build": {
                 "date": self.info.timestamp,
                 "paper": self.info.paper,
@@ -297,8 +469,68 @@ class Builder:
                 "formats": list(self.options.formats),
             },
             "records": [_record_entry(r) for r in records],
-            "files": [],
         }
+
+
+ALL_RECORDS = "#/records"  # an output made from every valid record: a reference, not a copy of the list
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for a moment; they arrive (and stop the build) right after."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _is_font(path: str) -> bool:
+    """A font of the handbook or its stylesheet (not the licence, which never changes)."""
+    return path == "handbook/css/fonts.css" or (path.startswith("handbook/fonts/") and path != "handbook/fonts/OFL.txt")
+
+
+def _version(distribution: str) -> str:
+    """An installed library's version, without importing it: a new WeasyPrint may draw other bytes."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "-"
+
+
+def _record_key(view: ArticleView) -> str:
+    """One record's content as the outputs see it: the validated article, its slug and its logo."""
+    logo = b""
+    if view.logo is not None and view.logo_path is not None:  # the checked bytes every output uses
+        logo = view.logo_path.suffix.lower().encode() + b"\0" + view.logo.data
+    links = view.links  # the names of other records it links and the records naming it change its outputs
+    linked = (
+        repr(
+            (
+                [(r.slug, r.title) for r in links.mentions],
+                [(r.slug, r.title) for r in links.mentioned_in],
+                [[(p.text, p.target) for p in parts] for parts in links.parts.values()],
+            )
+        )
+        if links
+        else ""
+    )
+    return _digest(
+        view.article.model_dump_json(), view.slug, hashlib.sha256(logo).hexdigest(), view.logo_note or "", linked
+    )
 
 
 def _record_entry(record: Checked) -> dict[str, Any]:
@@ -314,14 +546,45 @@ def _record_entry(record: Checked) -> dict[str, Any]:
     }
 
 
-_WORKER: Renderer | None = None
+_WORKER = threading.local()  # one Renderer per worker thread (a Dask worker may run several)
 
 
-def _worker_init(info: BuildInfo, media_dirs: list[Path]) -> None:
-    global _WORKER
-    _WORKER = Renderer(info, media_dirs)
+def _worker_init(info: BuildInfo, media_dirs: list[Path], parent: int) -> None:
+    """A worker ends with its parent, whatever ends the parent (even SIGKILL), and leaves Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above
+        os._exit(1)
+    _WORKER.renderer = Renderer(info, media_dirs)
 
 
-def _worker_pdf(html: str, attachments: list[Embedded]) -> tuple[bytes, int, list[str]]:
-    assert _WORKER is not None
-    return _WORKER.pdf(html, attachments)
+def _worker_pdf(
+    info: BuildInfo, media_dirs: list[Path], job: tuple[str, list[Embedded]]
+) -> tuple[bytes, int, list[str]]:
+    """One PDF from (html, attachments); a worker not initialised here (a cluster's) makes its renderer first."""
+    renderer = getattr(_WORKER, "renderer", None)
+    if renderer is None or renderer.build != info or renderer.media_dirs != media_dirs:
+        renderer = _WORKER.renderer = Renderer(info, media_dirs)
+    html, attachments = job
+    return renderer.pdf(html, attachments)
+
+
+def _end_workers(pool: Executor) -> None:
+    """Stop a pool now: cancel what has not started and end the worker processes."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
+    # A local pool's manager thread sees its workers gone and ends; waiting for it here keeps
+    # concurrent.futures' exit hook from writing to a pipe already closed. A cluster's workers
+    # stay up: only this client's tasks are cancelled.
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=bool(processes))

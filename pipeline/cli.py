@@ -7,16 +7,19 @@ Exit codes: 0 all good; 1 some record is invalid or an output could not be writt
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from pipeline import __version__
-from pipeline.build import FORMATS, Builder, BuildOptions, Checked, check
+from pipeline.build import FORMATS, Builder, BuildOptions, Checked, Stopped, available_cpus, check
 from pipeline.diagnostics import shown
 from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character
 from pipeline.render import EpochError, build_moment
@@ -143,6 +146,70 @@ def _check_sources(arguments: list[Path]) -> None:
             )
 
 
+@contextlib.contextmanager
+def _cluster(address: str | None, options: BuildOptions, jobs: int | None) -> Iterator[Callable | None]:
+    """A Dask client's executor for --scheduler: the same concurrent.futures interface as the local pool."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise click.UsageError(
+            "--scheduler needs Dask distributed; install it with: pip install 'make-report[cluster]'"
+        ) from None
+    try:
+        client = Client(address, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OutputError(
+            f"cannot reach the Dask scheduler at {address}: {exc}; check the address and that the scheduler runs"
+        ) from exc
+    try:
+        if jobs is None:  # keep every worker thread of the cluster busy
+            options.jobs = max(1, sum(client.nthreads().values()))
+        yield client.get_executor
+    finally:
+        client.close()
+
+
+def _stop(signum: int, frame: object) -> None:
+    """SIGTERM ends the build like Ctrl-C does: workers ended, finished files listed, exit 143."""
+    raise Stopped(signum)
+
+
+class ProgressBar:
+    """A progress bar on standard error for a terminal: step, done/total, files written, elapsed, ETA."""
+
+    def __init__(self, started: float):
+        self.started = started
+        self.label: str | None = None
+        self.bar = None
+        self.written = 0
+
+    def __call__(self, label: str, done: int, total: int, written: int) -> None:
+        if label != self.label:
+            self.close()
+            self.label = label
+            self.bar = click.progressbar(
+                length=max(total, 1),
+                label=f"{label:13}",
+                show_eta=True,
+                show_pos=True,
+                file=sys.stderr,
+                item_show_func=lambda item: item,
+            )
+            self.bar.__enter__()
+        self.written = written
+        elapsed = time.perf_counter() - self.started
+        self.bar.update(done - self.bar.pos, f"{written} files written, {elapsed:.0f} s elapsed")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+            self.label = None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="make-report")
 def main() -> None:
@@ -208,9 +275,22 @@ def validate(
 @click.option(
     "--archival",
     is_flag=True,
-    help="Make every PDF PDF/A-3a as well as PDF/UA-1 (archival; a few percent slower, see README).",
+    help="Make every PDF PDF/A-3a as well as PDF/UA-1 (archival; about 17% slower, see README).",
 )
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="PDF worker processes.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="PDF worker processes  [default: the CPUs this process may use]",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Render fact sheets on a Dask cluster, e.g. tcp://HOST:8786 (needs make-report[cluster]).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still reported.")
 @limit_options
 def build(
     sources: tuple[Path, ...],
@@ -224,7 +304,9 @@ def build(
     no_chronology: bool,
     since: Path | None,
     archival: bool,
-    jobs: int,
+    jobs: int | None,
+    scheduler: str | None,
+    quiet: bool,
     strict: bool,
     allow_missing_glyphs: bool,
     max_bytes: int,
@@ -253,7 +335,7 @@ def build(
         strict=strict,
         allow_missing_glyphs=allow_missing_glyphs,
         limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
-        jobs=jobs,
+        jobs=jobs or available_cpus(),
         order=order,
         single_file=single_file,
         chronology=not no_chronology,
@@ -267,11 +349,26 @@ def build(
     _check_output(output, arguments, found)
     before = _read_since(since) if since is not None else None  # before this build can replace it
     started = time.perf_counter()
+    progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
-        result = Builder(options).run(arguments)
+        with _cluster(scheduler, options, jobs) as executor:
+            result = Builder(options, progress=progress, executor=executor).run(arguments)
+    except (KeyboardInterrupt, Stopped) as exc:
+        if progress:
+            progress.close()
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        click.echo(
+            f"error: interrupted by {signal.Signals(signum).name}; every file already written is complete "
+            "and listed in manifest.json; run the build again to finish it",
+            err=True,
+        )
+        sys.exit(128 + signum)
     except OutputError as exc:
         click.echo(f"error: {shown(exc)}", err=True)
         sys.exit(EXIT_INVALID)
+    except click.ClickException:
+        raise
     except Exception as exc:  # a bug, not bad input: say so plainly, without a traceback
         if os.environ.get("MAKE_REPORT_DEBUG"):
             raise
@@ -282,16 +379,21 @@ def build(
             err=True,
         )
         sys.exit(EXIT_INVALID)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if progress:
+        progress.close()
     _report(result.records)
     for diagnostic in result.refused:
         click.echo(str(diagnostic), err=True)
     seconds = time.perf_counter() - started
     valid = len(result.records) - len(result.failed)
-    click.echo(
-        f"built {valid} of {len(result.records)} records into {shown(output)}/: "
-        f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
-        err=True,
-    )
+    if not quiet:
+        click.echo(
+            f"built {valid} of {len(result.records)} records into {shown(output)}/: "
+            f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
+            err=True,
+        )
     if since is not None:
         _since(before, since, output)
     if result.failed:

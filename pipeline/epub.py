@@ -63,8 +63,9 @@ def identifier(handbook: Handbook, build: BuildInfo) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'make-report:' + '|'.join(parts))}"
 
 
-def package(handbook: Handbook, build: BuildInfo) -> bytes:
-    files = handbook.files()
+def package(handbook: Handbook, build: BuildInfo, files: dict[str, bytes] | None = None) -> bytes:
+    """The EPUB of ``files`` (by default every file of the handbook, made here)."""
+    files = handbook.files() if files is None else files
     items = _items(handbook, files)
     credits = sorted(
         {

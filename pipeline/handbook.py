@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,57 +72,86 @@ class Handbook:
         view = dataclasses.replace(view, xref=("", ".xhtml"))
         return Chapter(view=view, href=f"{view.slug}.xhtml", outline=outline(view.article.sections), logo=logo)
 
-    @functools.cached_property
-    def documents(self) -> dict[str, bytes]:
-        """The XHTML documents: title page and contents, navigation, one chapter per record."""
-        render = self.renderer.render
-        documents = {
-            "index.xhtml": render("index.xhtml.j2", chapters=self.chapters).encode("utf-8"),
-            "nav.xhtml": render("nav.xhtml.j2", chapters=self.chapters, extra=self.extra).encode("utf-8"),
-        }
-        for chapter in self.chapters:
-            documents[chapter.href] = render("chapter.xhtml.j2", view=chapter.view).encode("utf-8")
-        if "chronology.xhtml" in self.extra:
-            documents["chronology.xhtml"] = render(
-                "chronology.xhtml.j2", chapters=self.chapters, timeline=self.timeline
-            ).encode("utf-8")
-        if "names.xhtml" in self.extra:
-            documents["names.xhtml"] = render("names.xhtml.j2", chapters=self.chapters, names=self.names).encode(
+    def document_names(self) -> list[str]:
+        """The XHTML documents in handbook order: title page and contents, navigation, chapters."""
+        return ["index.xhtml", "nav.xhtml", *(chapter.href for chapter in self.chapters), *self.extra]
+
+    def document(self, name: str) -> bytes:
+        """One XHTML document, rendered on its own: a build renders only what changed."""
+        if name in ("index.xhtml", "nav.xhtml"):
+            return self.renderer.render(f"{name}.j2", chapters=self.chapters, extra=self.extra).encode("utf-8")
+        if name == "chronology.xhtml":
+            return self.renderer.render("chronology.xhtml.j2", chapters=self.chapters, timeline=self.timeline).encode(
                 "utf-8"
             )
-        return documents
+        if name == "names.xhtml":
+            return self.renderer.render("names.xhtml.j2", chapters=self.chapters, names=self.names).encode("utf-8")
+        return self.renderer.render("chapter.xhtml.j2", view=self._by_href[name].view).encode("utf-8")
 
     @functools.cached_property
-    def fonts(self) -> list[SubsetFont]:
-        """The fonts cut to what the handbook shows; a family that prints nothing is left out."""
-        return subset_fonts("".join(d.decode("utf-8") for d in self.documents.values()))
+    def _by_href(self) -> dict[str, Chapter]:
+        return {chapter.href: chapter for chapter in self.chapters}
 
-    def fonts_css(self) -> str:
-        """``@font-face`` rules for exactly the fonts of :attr:`fonts`."""
-        return self.renderer.render("css/fonts.css.j2", fonts=self.fonts)
+    @functools.cached_property
+    def documents(self) -> dict[str, bytes]:
+        """Every XHTML document, by relative path."""
+        return {name: self.document(name) for name in self.document_names()}
 
-    def files(self) -> dict[str, bytes]:
-        """Every file of the handbook folder, by path relative to it, in a stable order."""
-        files = dict(self.documents)
+    def asset_names(self) -> list[str]:
+        """The files that are the same for every handbook: the stylesheet and the font licence."""
+        return ["css/handbook.css", "fonts/OFL.txt"]
+
+    @staticmethod
+    def fonts_for(documents: Iterable[bytes]) -> list[SubsetFont]:
+        """The fonts cut to what the documents show; a family that prints nothing is left out.
+
+        Only the set of characters matters, so it is gathered document by document
+        rather than from one string of the whole handbook.
+        """
+        characters: set[str] = set()
+        for data in documents:
+            characters.update(data.decode("utf-8"))
+        return subset_fonts("".join(sorted(characters)))
+
+    def font_files(self, fonts: list[SubsetFont]) -> dict[str, bytes]:
+        """``css/fonts.css`` with an ``@font-face`` rule for each font, and the fonts themselves."""
+        files = {"css/fonts.css": self.renderer.render("css/fonts.css.j2", fonts=fonts).encode("utf-8")}
+        files.update({f"fonts/{font.name}": font.data for font in fonts})
+        return files
+
+    @functools.cached_property
+    def fonts(self) -> dict[str, bytes]:
+        """The font files (and their stylesheet) for every document of this handbook."""
+        return self.font_files(self.fonts_for(self.documents.values()))
+
+    def files(
+        self, documents: dict[str, bytes] | None = None, fonts: dict[str, bytes] | None = None
+    ) -> dict[str, bytes]:
+        """Every file of the handbook folder, by path relative to it, in a stable order.
+
+        ``documents`` and ``fonts`` (as :meth:`font_files` gives them) may come from
+        an earlier build's folder; by default they are made here.
+        """
+        files = dict(self.documents if documents is None else documents)
         templates = self.renderer.templates
         files["css/handbook.css"] = (templates / "css" / "handbook.css").read_bytes()
-        files["css/fonts.css"] = self.fonts_css().encode("utf-8")
-        for font in self.fonts:
-            files[f"fonts/{font.name}"] = font.data
+        files.update(self.fonts if fonts is None else fonts)
         files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
         for chapter in self.chapters:
             if chapter.logo and chapter.view.logo:
                 files[chapter.logo[0]] = chapter.view.logo.data  # the checked bytes, never the file as it is
         return files
 
-    def single_file(self) -> bytes:
+    def single_file(self, fonts: dict[str, bytes] | None = None) -> bytes:
         """One self-contained HTML file: stylesheet and fonts inlined as data."""
         templates = self.renderer.templates
-        css = self.fonts_css()
-        for font in self.fonts:
-            data = base64.b64encode(font.data).decode("ascii")
-            kind = "font/otf" if font.format == "opentype" else "font/ttf"
-            css = css.replace(f"url(../fonts/{font.name})", f"url(data:{kind};base64,{data})")
+        fonts = self.fonts if fonts is None else fonts
+        css = fonts["css/fonts.css"].decode("utf-8")
+        for name, font in fonts.items():
+            if name.startswith("fonts/"):
+                data = base64.b64encode(font).decode("ascii")
+                kind = "font/otf" if name.endswith(".otf") else "font/ttf"
+                css = css.replace(f"url(../{name})", f"url(data:{kind};base64,{data})")
         css += "\n" + (templates / "css" / "handbook.css").read_text(encoding="utf-8").replace(
             "@import url(fonts.css);", ""
         )

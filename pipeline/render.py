@@ -29,7 +29,6 @@ from pipeline.bidi import needs_isolation, plain
 from pipeline.chronology import Event, combined, events
 from pipeline.crosslinks import RecordLinks, link
 from pipeline.diagnostics import shown
-from pipeline.fetch import SafeFetcher
 from pipeline.media import Media
 from pipeline.media import load as load_media
 from pipeline.names import name_index
@@ -204,7 +203,6 @@ class Renderer:
         self.build = build
         self.templates = templates_dir()
         self.media_dirs = [Path(m).resolve() for m in media_dirs]
-        self.fetcher = SafeFetcher([self.templates, *self.media_dirs])
         self.env = Environment(
             loader=FileSystemLoader(self.templates),
             autoescape=True,
@@ -216,6 +214,16 @@ class Renderer:
         self.env.globals.update(runs=runs, direction=direction, isolate=needs_isolation)
         self.env.filters["plain"] = plain
         self._weasy = None
+        self._fetcher = None
+
+    @property
+    def fetcher(self):
+        """The SafeFetcher, made on first use: importing WeasyPrint costs 0.3 s that validate never needs."""
+        if self._fetcher is None:
+            from pipeline.fetch import SafeFetcher
+
+            self._fetcher = SafeFetcher([self.templates, *self.media_dirs])
+        return self._fetcher
 
     def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
         provenance = article.provenance

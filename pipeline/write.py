@@ -2,9 +2,13 @@
 
 Every file is written under a temporary name in its final folder and renamed into
 place, so a file under its final name is always complete, even if the build is
-killed. A lock file keeps two builds from writing into one folder at once. The
-manifest is rewritten (atomically) after every output, so at any moment it lists
-exactly the files that are complete.
+killed. A lock file keeps two builds from writing into one folder at once.
+
+The manifest (docs/manifest.md) is written atomically a few times per build, at
+step boundaries, never after every file: rewriting a list of n files n times is
+quadratic. Between those writes a journal (one short JSON line per finished file)
+records what was written, so the next build can reuse the files of a killed one.
+At any moment ``manifest.json`` lists only files that are complete and as listed.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pipeline.bidi import INVISIBLE
 from pipeline.diagnostics import shown
@@ -26,6 +30,7 @@ from pipeline.sources import OUTPUT_MARKER
 
 LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
+JOURNAL_NAME = ".make-report-journal.jsonl"
 #: What a build writes at the top of its output folder that could be taken for records.
 WRITTEN_NAMES = {MANIFEST_NAME, "handbook", "records"}
 TEMP_PREFIX = ".make-report-"
@@ -52,6 +57,16 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _output_error(path: Path, exc: OSError) -> OutputError:
+    advice = {
+        errno.ENOSPC: "free some space or choose another folder with --output",
+        errno.EDQUOT: "free some space or choose another folder with --output",
+        errno.EACCES: "fix its permissions or choose another folder with --output",
+        errno.EROFS: "choose another folder with --output",
+    }.get(exc.errno or 0, "fix the cause and build again; the next build completes this one")
+    return OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}; {advice}")
 
 
 class OutputDir:
@@ -104,25 +119,32 @@ class OutputDir:
             with contextlib.suppress(OSError):
                 temp.unlink()
 
-    def write(self, relative: str, data: bytes) -> Path:
-        """Write one output; a full disk or another system error is an :class:`OutputError`.
+    def write(self, relative: str, data: bytes) -> bool:
+        """Write one output atomically; a file that already holds ``data`` is left alone (mtime kept).
 
-        The file under its final name is untouched (atomic write), and the manifest
-        on disk still lists only the files that are complete.
+        Returns whether the file was written. A full disk or another system error
+        is an :class:`OutputError`; the file under its final name is untouched
+        (atomic write), and the manifest on disk still lists only complete files.
         """
         path = self.root / relative
+        try:
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return False
+        except OSError:
+            pass
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, data)
         except OSError as exc:
-            advice = {
-                errno.ENOSPC: "free some space or choose another folder with --output",
-                errno.EDQUOT: "free some space or choose another folder with --output",
-                errno.EACCES: "fix its permissions or choose another folder with --output",
-                errno.EROFS: "choose another folder with --output",
-            }.get(exc.errno or 0, "fix the cause and build again; the next build completes this one")
-            raise OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}; {advice}") from exc
-        return path
+            raise _output_error(path, exc) from exc
+        return True
+
+    def holds(self, relative: str, digest: str | None) -> bool:
+        """Whether the file is on disk with the sha256 ``digest``."""
+        try:
+            return digest is not None and sha256((self.root / relative).read_bytes()) == digest
+        except OSError:
+            return False
 
     def read_manifest(self) -> dict[str, Any]:
         """The previous build's manifest, or an empty one if missing or unreadable."""
@@ -137,3 +159,78 @@ class OutputDir:
         # The same JSON values, but no bidi control or zero-width character raw in the file.
         text = "".join(f"\\u{ord(char):04x}" if char in INVISIBLE else char for char in text)
         self.write(MANIFEST_NAME, text.encode("utf-8"))
+
+    def read_journal(self) -> list[dict[str, Any]]:
+        """File entries a killed build recorded after its last manifest; a torn last line is skipped."""
+        try:
+            lines = (self.root / JOURNAL_NAME).read_bytes().splitlines()
+        except OSError:
+            return []
+        entries = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                entries.append(entry)
+        return entries
+
+
+class Manifest:
+    """The build's manifest: entries by path, a journal between writes, atomic writes per step.
+
+    ``previous`` holds what the last build (and a killed build's journal) said about
+    each file, for reuse. Entries this build has not decided on yet are carried over
+    from the last manifest as long as their file is untouched, so the manifest never
+    forgets a complete file; :meth:`replacing` drops the ones a step is about to
+    overwrite before it starts.
+    """
+
+    def __init__(self, out: OutputDir, header: dict[str, Any]):
+        self.out = out
+        self.header = header
+        old = out.read_manifest().get("files", [])
+        listed = {f["path"]: f for f in old if isinstance(f, dict) and isinstance(f.get("path"), str)}
+        self.previous: dict[str, dict[str, Any]] = dict(listed)
+        for entry in out.read_journal():
+            self.previous[entry["path"]] = entry
+        self.carried = {path: entry for path, entry in listed.items() if self.previous[path] is entry}
+        self.entries: dict[str, dict[str, Any]] = {}
+        self._journal: BinaryIO | None = None
+
+    def replacing(self, paths: list[str]) -> None:
+        """Before a step overwrites ``paths``: stop listing them, so the manifest never lies."""
+        if any(path in self.carried for path in paths):
+            for path in paths:
+                self.carried.pop(path, None)
+            self.save()
+
+    def add(self, entry: dict[str, Any], journal: bool = True) -> None:
+        """One finished file; journalled at once (one short line), listed at the next :meth:`save`."""
+        self.carried.pop(entry["path"], None)
+        self.entries[entry["path"]] = entry
+        if journal:
+            path = self.out.root / JOURNAL_NAME
+            try:
+                if self._journal is None:
+                    self._journal = open(path, "ab")  # noqa: SIM115 - held for the build
+                line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+                self._journal.write(line.encode("utf-8"))
+                self._journal.flush()
+            except OSError as exc:
+                raise _output_error(path, exc) from exc
+
+    def save(self) -> None:
+        """Write manifest.json: this build's entries, then untouched ones carried over."""
+        files = sorted([*self.entries.values(), *self.carried.values()], key=lambda entry: entry["path"])
+        self.out.write_manifest({**self.header, "files": files})
+
+    def close(self) -> None:
+        """The final manifest: only this build's files; the journal is no longer needed."""
+        self.carried = {}
+        self.save()
+        if self._journal is not None:
+            self._journal.close()
+        with contextlib.suppress(FileNotFoundError):
+            (self.out.root / JOURNAL_NAME).unlink()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from .conftest import EPOCH, ROOT, SAMPLE, cli, run_command
+from .conftest import EPOCH, ROOT, SAMPLE, cli, pdf_text, run_command
 
 BODY = SAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
 ALL = "pdf,epub,pack"
@@ -35,6 +35,7 @@ def make_records(folder: Path, count: int) -> Path:
 
 
 def final_files(out: Path) -> list[Path]:
+    """The outputs: not temporaries."""
     return [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(TEMP_PREFIX)]
 
 
@@ -209,6 +210,10 @@ def test_batch_goes_on_past_bad_records(tmp_path: Path):
     assert sorted(r["status"] for r in manifest["records"]) == ["invalid", "invalid", "ok", "ok"]
 
 
+def mtimes(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in final_files(out)}
+
+
 def snapshot(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in final_files(out) if p.name != ".make-report.lock"}
 
@@ -223,9 +228,8 @@ def test_rebuild_of_unchanged_inputs_writes_nothing(tmp_path: Path):
     again = cli("build", records, "-o", out, "--format", ALL)
     assert again.exit_code == 0, again.stderr
     assert snapshot(out) == before
-    # docs/architecture.md: the fact sheets and briefing.pdf have a key and are kept ("unchanged");
-    # the EPUB has none and is written again, with the same bytes; the kept records/*.json have a key too
-    assert "1 files written, 5 unchanged" in again.stderr, again.stderr
+    # docs/manifest.md: every output has a key and is kept ("unchanged"), the EPUB and the kept records too
+    assert "0 files written, 6 unchanged" in again.stderr, again.stderr
 
 
 def test_rebuild_reuses_unchanged_outputs_and_rebuilds_changed_ones(tmp_path: Path):
@@ -254,3 +258,169 @@ def test_builds_into_two_folders_are_byte_identical(tmp_path: Path):
     for name in names:
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
     assert snapshot(one) == snapshot(two)
+
+
+def test_a_new_build_date_does_not_defeat_reuse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Issue 8: keys are made from content, not the clock; a kept file keeps the date it was made with."""
+    records = make_records(tmp_path / "records", 3)
+    out = tmp_path / "out"
+    first = cli("build", records, "-o", out, "--format", "pdf,html,epub,pack")
+    assert first.exit_code == 0, first.stderr
+    before, times = snapshot(out), mtimes(out)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")  # the build date is now today, not 2025-11-25
+    again = cli("build", records, "-o", out, "--format", "pdf,html,epub,pack")
+    assert again.exit_code == 0, again.stderr
+    assert " 0 files written," in again.stderr, again.stderr
+    assert snapshot(out) == before
+    assert mtimes(out) == times  # not even rewritten with the same bytes
+    assert "Generated 2025-11-25" in pdf_text(out / "record-01.pdf")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["build"]["date"] == "2025-11-25T00:00:00Z"
+    assert {entry["date"] for entry in manifest["files"]} == {"2025-11-25T00:00:00Z"}
+
+
+def test_one_changed_record_rebuilds_only_what_it_feeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    records = make_records(tmp_path / "records", 4)
+    out = tmp_path / "out"
+    assert cli("build", records, "-o", out, "--format", "pdf,html,epub,pack").exit_code == 0
+    before, times = snapshot(out), mtimes(out)
+    (records / "r02.txt").write_text(f"= Record 02 =\n{BODY}\nAn added line.\n", encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
+    changed = cli("build", records, "-o", out, "--format", "pdf,html,epub,pack")
+    assert changed.exit_code == 0, changed.stderr
+    after, new_times = snapshot(out), mtimes(out)
+    rewritten = {name for name in after if new_times[name] != times.get(name)}
+    # the index shows the build date, so it changes; nav.xhtml and the fonts come out the same and are left alone
+    expected = {
+        "record-02.pdf",
+        "handbook/record-02.xhtml",
+        "handbook/index.xhtml",
+        "handbook.epub",
+        "briefing.pdf",
+        "manifest.json",
+    }
+    assert rewritten == expected, rewritten
+    assert {name for name in after if after[name] != before.get(name)} == expected
+    assert "Generated 2025-11-26" in pdf_text(out / "record-02.pdf")
+    assert "Generated 2025-11-25" in pdf_text(out / "record-01.pdf")
+    assert "An added line." in (out / "handbook" / "record-02.xhtml").read_text(encoding="utf-8")
+    with zipfile.ZipFile(out / "handbook.epub") as archive:
+        assert archive.read("OEBPS/record-02.xhtml") == after["handbook/record-02.xhtml"]
+        assert archive.read("OEBPS/record-01.xhtml") == before["handbook/record-01.xhtml"]
+    manifest = assert_complete(out)
+    dates = {entry["path"]: entry["date"] for entry in manifest["files"]}
+    assert dates["record-02.pdf"] == dates["handbook.epub"] == "2025-11-26T00:00:00Z"
+    assert dates["record-01.pdf"] == dates["handbook/nav.xhtml"] == "2025-11-25T00:00:00Z"
+    epubcheck([out / "handbook.epub"])
+    # the pack is one tagged document: made again whole, with the new record and date
+    text = pdf_text(out / "briefing.pdf")
+    assert "An added line." in text and "Generated 2025-11-26" in text and "Generated 2025-11-25" not in text
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGKILL, -signal.SIGKILL)]
+)
+def test_a_stopped_build_keeps_finished_sheets_and_leaves_no_worker(tmp_path: Path, signum: int, code: int):
+    """Issue 7 cases 12 and 13: exit 128 + signal, finished sheets on disk and listed, workers end with the build."""
+    records = make_records(tmp_path / "records", 30)
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "build", str(records), "-o", str(out), "--format", "pdf", "--jobs", "2"],
+        cwd=ROOT,
+        env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a shell job: Ctrl-C reaches the whole group
+    )
+    deadline = time.monotonic() + 60
+    while sheets(out) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers = _children(process.pid)
+    assert process.poll() is None and len(workers) >= 2, "the build should be running with its workers"
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)  # what a terminal does on Ctrl-C
+    else:
+        process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code, stderr
+    stderr = stderr.decode("utf-8", "replace")
+    assert "Traceback" not in stderr, stderr
+    deadline = time.monotonic() + 10
+    while _alive(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(workers), "worker processes outlived the build"
+    finished = sheets(out)
+    assert 3 <= finished < 30
+    manifest = assert_complete(out)
+    if signum != signal.SIGKILL:
+        assert f"interrupted by {signal.Signals(signum).name}" in stderr, stderr
+        listed = {entry["path"] for entry in manifest["files"]}
+        assert {p.name for p in out.glob("record-*.pdf")} <= listed  # every finished sheet is listed
+    again = run_command("build", records, "-o", out, "--format", "pdf", "--jobs", "2")
+    assert again.returncode == 0, again.stderr
+    assert f"{30 - finished} files written, {finished} unchanged" in again.stderr, again.stderr
+
+
+_INTERRUPT_WHILE_WRITING = """
+import sys
+from pipeline import write
+original, count = write.OutputDir.write, [0]
+
+
+def write_then_interrupt(self, relative, data):
+    written = original(self, relative, data)
+    count[0] += 1
+    if count[0] == 3:
+        raise KeyboardInterrupt  # as Ctrl-C arriving just as a sheet is written
+    return written
+
+
+write.OutputDir.write = write_then_interrupt
+from pipeline.cli import main
+
+main(["build", sys.argv[1], "-o", sys.argv[2], "--format", sys.argv[3], "-j", "2"])
+"""
+
+
+@pytest.mark.parametrize("formats", ["pdf", "pack"])
+def test_ctrl_c_while_a_file_is_written_ends_the_workers_at_once(tmp_path: Path, formats: str):
+    """The workers end with the build even when the signal lands in the parent's own work, not in a wait."""
+    records = make_records(tmp_path / "records", 12)
+    out = tmp_path / "out"
+    process = subprocess.run(
+        [sys.executable, "-c", _INTERRUPT_WHILE_WRITING, str(records), str(out), formats],
+        cwd=ROOT,
+        env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH),
+        capture_output=True,
+        text=True,
+        timeout=120,  # before the fix the build hung at exit, waiting for workers nobody ended
+    )
+    assert process.returncode == 130, process.stderr
+    assert "interrupted by SIGINT" in process.stderr and "Traceback" not in process.stderr, process.stderr
+    assert_complete(out)

@@ -226,10 +226,15 @@ def test_manifest_lists_every_file_with_hashes(built: Path):
         assert entry["size"] == len(data) and entry["sha256"] == hashlib.sha256(data).hexdigest()
         if name.endswith(".pdf"):
             assert entry["pages"] == len(PdfReader(built / name).pages)
-    assert len(files["briefing.pdf"]["sources"]) == 4
-    sample = files["tajikistani-internal-troops.pdf"]["sources"][0]
+    # docs/manifest.md: a file made from every record points at the record list instead of copying it
+    for name in ("briefing.pdf", "handbook.epub", "handbook.html", "handbook/index.xhtml", "handbook/nav.xhtml"):
+        assert files[name]["sources"] == "#/records", name
+    (sample,) = files["tajikistani-internal-troops.pdf"]["sources"]
     assert sample["path"] == "records/tajikistani-internal-troops.txt"
     assert sample["sha256"] == hashlib.sha256((RECORDS / "tajikistani-internal-troops.txt").read_bytes()).hexdigest()
+    # issue 7 case 21: a chapter's sources are its own record, not every record
+    assert files["handbook/tajikistani-internal-troops.xhtml"]["sources"] == [sample]
+    assert files["handbook/css/handbook.css"]["sources"] == []
     records = {r["path"]: r for r in manifest["records"]}
     assert any("Logo" in w for w in records["records/tajikistani-internal-troops.txt"]["warnings"])
 

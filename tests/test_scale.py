@@ -1,0 +1,158 @@
+"""Issue 8: start-up cost, progress on a terminal, quiet runs, the default number of workers."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import EPOCH, RECORDS, ROOT, SAMPLE, cli
+
+BODY = SAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
+
+
+def test_validate_does_not_import_weasyprint():
+    """WeasyPrint costs 0.3 s to import; checking records never needs it."""
+    process = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pipeline", "validate", str(RECORDS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 0, process.stderr
+    imported = [line for line in process.stderr.splitlines() if line.startswith("import time:")]
+    assert any("pipeline.build" in line for line in imported)  # the measurement itself works
+    assert not [line for line in imported if "weasyprint" in line], "validate imported WeasyPrint"
+
+
+def _small_records(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for i in range(count):
+        (folder / f"r{i}.txt").write_text(f"= Small {i:02} =\n\nText of record {i}.\n", encoding="utf-8")
+    return folder
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path):
+    records = _small_records(tmp_path / "records", 5)
+    command = [sys.executable, "-m", "pipeline", "build", str(records), "--format", "html,epub"]
+    env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, COLUMNS="120")
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.run(
+            [*command, "-o", str(tmp_path / "tty")],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            timeout=120,
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    assert process.returncode == 0
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert "handbook" in shown and "files written" in shown and "s elapsed" in shown, shown
+    assert "built 5 of 5 records" in shown
+
+    piped = subprocess.run(
+        [*command, "-o", str(tmp_path / "pipe")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr.strip().splitlines() == [piped.stderr.strip()]  # the summary line, nothing else
+    assert piped.stderr.startswith("built 5 of 5 records"), piped.stderr
+
+
+def test_quiet_prints_problems_only(tmp_path: Path):
+    records = _small_records(tmp_path / "records", 2)
+    quiet = cli("build", records, "-o", tmp_path / "out", "--format", "html", "-q")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert quiet.stderr == ""
+    assert (tmp_path / "out" / "handbook" / "small-00.xhtml").is_file()
+    (records / "bad.txt").write_text("no title\n", encoding="utf-8")
+    failed = cli("build", records, "-o", tmp_path / "out", "--format", "html", "--quiet")
+    assert failed.exit_code == 1
+    assert "bad.txt:1: error:" in failed.stderr and "records failed" in failed.stderr
+    assert "built " not in failed.stderr
+
+
+def test_jobs_default_to_the_cpus_this_process_may_use():
+    from pipeline.build import BuildOptions
+
+    assert BuildOptions().jobs == len(os.sched_getaffinity(0))
+    process = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "0",
+            sys.executable,
+            "-c",
+            "from pipeline.build import BuildOptions; print(BuildOptions().jobs)",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.stdout.strip() == "1", process.stderr
+
+
+def test_pack_numbers_every_page_and_links_every_entry(tmp_path: Path):
+    """Issue 8: contents longer than a page still point at the right pages; every entry links and bookmarks."""
+    import pikepdf
+    from pypdf import PdfReader
+
+    records = tmp_path / "records"
+    records.mkdir()
+    for i in range(45):
+        sections = "".join(f"== Part {i}-{n} ==\n\nText of part {n} of record {i}.\n\n" for n in range(3))
+        (records / f"r{i:02}.txt").write_text(f"= Unit {i:02} =\n\nLead of unit {i}.\n\n{sections}", encoding="utf-8")
+    out = tmp_path / "out"
+    result = cli("build", records, "-o", out, "--format", "pack", "-j", "2")
+    assert result.exit_code == 0, result.stderr
+    reader = PdfReader(out / "briefing.pdf")
+    texts = [page.extract_text() for page in reader.pages]
+    total = len(texts)
+    for number, text in enumerate(texts, start=1):
+        assert f"Page {number} of {total}" in text, number
+    front = next(i for i, text in enumerate(texts) if "Lead of unit 0." in text)  # pages before the chapters
+    contents = "\n".join(texts[:front])
+    assert "Part 44-2" in contents
+    assert front >= 4  # the cover and the contents each run over more than one page
+    starts = {}
+    for i in range(45):
+        match = re.search(rf"^Unit {i:02}[ .]*?(\d+)\s*$", contents, re.MULTILINE)
+        assert match, i
+        starts[i] = int(match.group(1))
+        assert f"Lead of unit {i}." in texts[starts[i] - 1], i
+    assert starts[0] == front + 1
+    with pikepdf.open(out / "briefing.pdf") as pdf:
+        names = pikepdf.NameTree(pdf.Root.Names.Dests)
+        pages = {page.objgen: n for n, page in enumerate(pdf.pages, start=1)}
+        links = [a for page in list(pdf.pages)[1:front] for a in page.get("/Annots", []) if a.get("/Dest")]
+        expected = {f"unit-{i:02}" for i in range(45)} | {f"unit-{i:02}-s{n}" for i in range(45) for n in (1, 2, 3)}
+        assert {str(link.Dest) for link in links} == expected
+        for link in links:
+            target = names[str(link.Dest)]
+            assert pages[target[0].objgen] >= front + 1
+        for i in range(45):
+            assert pages[names[f"unit-{i:02}"][0].objgen] == starts[i]
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+            assert titles[:2] == ["Briefing handbook", "Contents"] and titles[2:] == [f"Unit {i:02}" for i in range(45)]
+            for i, item in enumerate(outline.root[2:]):
+                assert pages[item.destination[0].objgen] == starts[i]
+                assert [child.title for child in item.children] == [f"Part {i}-{n}" for n in range(3)]
