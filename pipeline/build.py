@@ -30,7 +30,7 @@ from pipeline import __version__
 from pipeline.assets import fonts_fingerprint, templates_dir
 from pipeline.diagnostics import Diagnostic
 from pipeline.read import Limits, file_sha256, read_record
-from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenance_attachments
+from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenance_attachments, with_links
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
 from pipeline.validate import Options, Outcome, validate
@@ -72,6 +72,7 @@ class BuildOptions:
     jobs: int = field(default_factory=available_cpus)
     order: list[str] | None = None
     single_file: bool = False
+    chronology: bool = True
     archival: bool = False  # PDF/A-3a: opt-in, it costs more than 15% of render time (README)
 
 
@@ -178,7 +179,11 @@ class Builder:
         _stop.clear()
         self.executor = executor
         self.info = BuildInfo.create(
-            marking=options.marking, paper=options.paper, title=options.title, archival=options.archival
+            marking=options.marking,
+            paper=options.paper,
+            title=options.title,
+            chronology=options.chronology,
+            archival=options.archival,
         )
 
     def run(self, arguments: list[Path]) -> BuildResult:
@@ -190,6 +195,7 @@ class Builder:
         slugs = assign_slugs([(r.source.name, r.outcome.article.title) for r in valid])
         renderer = Renderer(self.info, sorted({r.source.media_dir.resolve() for r in valid}))
         views = [renderer.view(r.outcome.article, slugs[r.source.name], r.source.media_dir) for r in valid]
+        views = with_links(views)
         formats = set(self.options.formats)
         self.out = OutputDir(self.options.output)
         with self.out.locked():
@@ -204,6 +210,7 @@ class Builder:
                     self._handbook(renderer, views, valid, record_keys, formats)
                 if "pack" in formats and views:
                     self._pack(renderer, views, valid)
+                self._kept_records(views, valid, record_keys)
             except BaseException:
                 self.manifest.save()  # what is finished stays listed; the journal keeps the rest
                 raise
@@ -295,7 +302,9 @@ class Builder:
         sources = {c.href: [r] for c, r in zip(handbook.chapters, valid, strict=True)}
         sources |= {c.logo[0]: [r] for c, r in zip(handbook.chapters, valid, strict=True) if c.logo}
         sources |= {name: [] for name in handbook.asset_names()}  # the same for every handbook
-        keys = {name: _digest("handbook " + name, self.all_key) for name in ("index.xhtml", "nav.xhtml")}
+        keys = {
+            name: _digest("handbook " + name, self.all_key) for name in ("index.xhtml", "nav.xhtml", *handbook.extra)
+        }
         keys |= {
             c.href: _digest("chapter", self.options_key, k) for c, k in zip(handbook.chapters, record_keys, strict=True)
         }
@@ -381,6 +390,15 @@ class Builder:
         """What a PDF carries so it can be checked against its sources: their bytes and provenance."""
         return provenance_attachments([(r.outcome.article, r.source.path.read_bytes()) for r in records], self.info)
 
+    def _kept_records(self, views: list[ArticleView], valid: list[Checked], record_keys: list[str]) -> None:
+        """Each validated record as JSON, for `make-report diff` (docs/changes.md)."""
+        for view, record, record_key in zip(views, valid, record_keys, strict=True):
+            name, key = f"records/{view.slug}.json", _digest("kept record", record_key)
+            if not self._reuse(name, key):
+                data = (view.article.model_dump_json(indent=1) + "\n").encode("utf-8")
+                self._write(name, "record", [record], Rendered(data), key)
+        self.manifest.save()
+
     # -- files, keys, manifest -------------------------------------------------
     def _reuse(self, name: str, key: str) -> bool:
         """Keep the file on disk if the last build made it from the same inputs and it is intact."""
@@ -424,7 +442,13 @@ class Builder:
         engines = [f"{name} {_version(name)}" for name in ("weasyprint", "pikepdf", "fonttools")]
         conformance = "pdf/a-3a" if self.info.archival else "pdf/ua-1"
         return _digest(
-            templates_fingerprint(), *engines, self.info.paper, self.info.marking or "", self.info.title, conformance
+            templates_fingerprint(),
+            *engines,
+            self.info.paper,
+            self.info.marking or "",
+            self.info.title,
+            conformance,
+            "chronology" if self.info.chronology else "no chronology",
         )
 
     def _keep_date_if_nothing_changed(self) -> None:
@@ -511,7 +535,21 @@ def _record_key(view: ArticleView) -> str:
     logo = b""
     if view.logo is not None and view.logo_path is not None:  # the checked bytes every output uses
         logo = view.logo_path.suffix.lower().encode() + b"\0" + view.logo.data
-    return _digest(view.article.model_dump_json(), view.slug, hashlib.sha256(logo).hexdigest(), view.logo_note or "")
+    links = view.links  # the names of other records it links and the records naming it change its outputs
+    linked = (
+        repr(
+            (
+                [(r.slug, r.title) for r in links.mentions],
+                [(r.slug, r.title) for r in links.mentioned_in],
+                [[(p.text, p.target) for p in parts] for parts in links.parts.values()],
+            )
+        )
+        if links
+        else ""
+    )
+    return _digest(
+        view.article.model_dump_json(), view.slug, hashlib.sha256(logo).hexdigest(), view.logo_note or "", linked
+    )
 
 
 def _record_entry(record: Checked) -> dict[str, Any]:

@@ -260,6 +260,13 @@ def validate(
     help="File listing record files, one per line, in handbook order.",
 )
 @click.option("--single-file", is_flag=True, help="Also write handbook.html with CSS and fonts inlined.")
+@click.option("--no-chronology", is_flag=True, help="Leave out the Chronology tables and chapter.")
+@click.option(
+    "--since",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="An earlier build (or records folder): write changes.json/.html/.pdf beside this build.",
+)
 @click.option(
     "--archival",
     is_flag=True,
@@ -289,6 +296,8 @@ def build(
     title: str,
     order_file: Path | None,
     single_file: bool,
+    no_chronology: bool,
+    since: Path | None,
     archival: bool,
     jobs: int | None,
     scheduler: str | None,
@@ -324,6 +333,7 @@ def build(
         jobs=jobs or available_cpus(),
         order=order,
         single_file=single_file,
+        chronology=not no_chronology,
         archival=archival,
     )
     arguments = _sources(sources)
@@ -332,6 +342,7 @@ def build(
     if not found:
         raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
     _check_output(output, arguments, found)
+    before = _read_since(since) if since is not None else None  # before this build can replace it
     started = time.perf_counter()
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
     # Ctrl-C and SIGTERM end the build alike: workers ended, finished files listed, exit 130 / 143
@@ -380,11 +391,41 @@ def build(
             f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
             err=True,
         )
+    if since is not None:
+        _since(before, since, output)
     if result.failed:
         click.echo(f"{len(result.failed)} records failed and were not built:", err=True)
         for record in result.failed:
             click.echo(f"  {record.source.label}", err=True)
         sys.exit(EXIT_INVALID)
+
+
+def _read_since(old: Path):
+    from pipeline.changereport import load
+    from pipeline.diff import DiffError
+
+    try:
+        return load(old)
+    except DiffError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from None
+
+
+def _since(before, old: Path, output: Path) -> None:
+    """The change report from OLD (read before the build) to the build just made, beside it."""
+    from pipeline.changereport import run, write_report
+    from pipeline.diff import DiffError
+
+    try:
+        changes, _checked = run(before, output, shown(old))
+        written = write_report(changes, output)
+    except (DiffError, OutputError) as exc:
+        click.echo(f"error: {shown(exc)}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(
+        f"since {shown(old)}: {len(changes.added)} added, {len(changes.removed)} removed, "
+        f"{len(changes.renamed)} renamed, {len(changes.changed)} changed; wrote {', '.join(written)}",
+        err=True,
+    )
 
 
 @main.command()
@@ -408,6 +449,49 @@ def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: in
     if not checked.ok:
         sys.exit(EXIT_INVALID)
     click.echo(authored_form(checked.outcome.article).model_dump_json(indent=1, exclude_none=True))
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for changes.json, changes.html and changes.pdf (default: NEW, when it is a build).",
+)
+def diff(old: Path, new: Path, output: Path | None) -> None:
+    """Report what changed from OLD to NEW: records added, removed, renamed and changed.
+
+    OLD and NEW are build output folders, or NEW (or OLD) a records folder read now.
+    """
+    from pipeline.changereport import is_build, run, write_report
+    from pipeline.diff import DiffError
+
+    _check_epoch()
+    if output is None:
+        if not is_build(new):
+            raise click.UsageError(f"{shown(new)} is a records folder; name the folder for the report with -o DIR")
+        output = new
+    try:
+        changes, checked = run(old, new)
+    except DiffError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    _report(checked)
+    try:
+        written = write_report(changes, output)
+    except OutputError as exc:
+        click.echo(f"error: {shown(exc)}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(
+        f"{len(changes.added)} added, {len(changes.removed)} removed, {len(changes.renamed)} renamed, "
+        f"{len(changes.changed)} changed, {changes.unchanged} unchanged; wrote {', '.join(written)} "
+        f"into {shown(output)}/",
+        err=True,
+    )
+    sys.exit(EXIT_INVALID if any(not c.ok for c in checked) else EXIT_OK)
 
 
 @main.command()

@@ -41,7 +41,7 @@ class Item:
 
 
 def _items(handbook: Handbook, files: dict[str, bytes]) -> list[Item]:
-    chapters = {chapter.href for chapter in handbook.chapters}
+    chapters = {chapter.href for chapter in handbook.chapters} | set(handbook.extra)
     items = []
     for href in files:
         suffix = href[href.rfind(".") :].lower()
@@ -52,7 +52,8 @@ def _items(handbook: Handbook, files: dict[str, bytes]) -> list[Item]:
         properties = "nav" if href == "nav.xhtml" else None
         spine = href == "index.xhtml" or href in chapters
         items.append(Item(item_id, href, MEDIA_TYPES[suffix], properties, spine))
-    order = {"index.xhtml": 0} | {c.href: i + 1 for i, c in enumerate(handbook.chapters)}
+    spine = ["index.xhtml", *(c.href for c in handbook.chapters), *handbook.extra]
+    order = {href: i for i, href in enumerate(spine)}
     return sorted(items, key=lambda item: (not item.spine, order.get(item.href, 0), item.href))
 
 

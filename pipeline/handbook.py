@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.assets import SubsetFont, subset_fonts
+from pipeline.chronology import RecordEvent, combined
+from pipeline.names import Group, name_index
 from pipeline.render import ArticleView, Renderer
 from schemas import Section
 
@@ -51,6 +53,15 @@ class Handbook:
     def __init__(self, renderer: Renderer, views: list[ArticleView]):
         self.renderer = renderer
         self.chapters = [self._chapter(view) for view in views]
+        self.names: list[Group] = name_index([(c.view.slug, c.view.article) for c in self.chapters])
+        self.extra: list[str] = ["chronology.xhtml"] if renderer.build.chronology else []  # after the chapters
+        if self.names:
+            self.extra.append("names.xhtml")
+
+    @property
+    def timeline(self) -> list[RecordEvent]:
+        """The chronology across records, each event with the chapter it comes from."""
+        return combined([(c.view.slug, c.view.article.title, c.view.chronology) for c in self.chapters])
 
     def _chapter(self, view: ArticleView) -> Chapter:
         logo = None
@@ -58,16 +69,23 @@ class Handbook:
             inside = f"media/{view.slug}-logo{view.logo_path.suffix.lower()}"
             logo = (inside, view.logo_path)
             view = dataclasses.replace(view, logo_src=inside)
+        view = dataclasses.replace(view, xref=("", ".xhtml"))
         return Chapter(view=view, href=f"{view.slug}.xhtml", outline=outline(view.article.sections), logo=logo)
 
     def document_names(self) -> list[str]:
         """The XHTML documents in handbook order: title page and contents, navigation, chapters."""
-        return ["index.xhtml", "nav.xhtml", *(chapter.href for chapter in self.chapters)]
+        return ["index.xhtml", "nav.xhtml", *(chapter.href for chapter in self.chapters), *self.extra]
 
     def document(self, name: str) -> bytes:
         """One XHTML document, rendered on its own: a build renders only what changed."""
         if name in ("index.xhtml", "nav.xhtml"):
-            return self.renderer.render(f"{name}.j2", chapters=self.chapters).encode("utf-8")
+            return self.renderer.render(f"{name}.j2", chapters=self.chapters, extra=self.extra).encode("utf-8")
+        if name == "chronology.xhtml":
+            return self.renderer.render("chronology.xhtml.j2", chapters=self.chapters, timeline=self.timeline).encode(
+                "utf-8"
+            )
+        if name == "names.xhtml":
+            return self.renderer.render("names.xhtml.j2", chapters=self.chapters, names=self.names).encode("utf-8")
         return self.renderer.render("chapter.xhtml.j2", view=self._by_href[name].view).encode("utf-8")
 
     @functools.cached_property
@@ -145,6 +163,9 @@ class Handbook:
                 chapter = dataclasses.replace(
                     chapter, view=dataclasses.replace(chapter.view, logo_src=f"data:{kind};base64,{data}")
                 )
-            chapters.append(dataclasses.replace(chapter, href=f"#{chapter.view.slug}"))
-        html = self.renderer.render("handbook-single.html.j2", chapters=chapters, inline_css=css)
+            view = dataclasses.replace(chapter.view, xref=("#", ""))
+            chapters.append(dataclasses.replace(chapter, view=view, href=f"#{chapter.view.slug}"))
+        html = self.renderer.render(
+            "handbook-single.html.j2", chapters=chapters, inline_css=css, timeline=self.timeline, names=self.names
+        )
         return html.encode("utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -25,11 +26,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pipeline import __version__
 from pipeline.assets import FACES, font_files, templates_dir
 from pipeline.bidi import needs_isolation, plain
+from pipeline.chronology import Event, combined, events
+from pipeline.crosslinks import RecordLinks, link
 from pipeline.diagnostics import shown
 from pipeline.media import Media
 from pipeline.media import load as load_media
+from pipeline.names import name_index
 from pipeline.scripts import direction, runs
-from schemas import Article, Infobox, fold_key, label_for, split_family
+from schemas import Article, Infobox, InfoboxField, fold_key, label_for, split_family
 from schemas.infobox import LAW_ENFORCEMENT_ORDER
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -72,6 +76,7 @@ class BuildInfo:
     paper: str = "a4"
     title: str = "Briefing handbook"
     version: str = __version__
+    chronology: bool = True  # a "Chronology" table per record and across records
     archival: bool = False  # PDF/A-3a on top of PDF/UA-1
 
     @classmethod
@@ -81,6 +86,7 @@ class BuildInfo:
         paper: str = "a4",
         title: str = "Briefing handbook",
         archival: bool = False,
+        chronology: bool = True,
     ) -> BuildInfo:
         """Dates come from SOURCE_DATE_EPOCH when set, so builds are reproducible."""
         moment = build_moment()
@@ -90,6 +96,7 @@ class BuildInfo:
             marking=marking or None,
             paper=paper,
             title=title,
+            chronology=chronology,
             archival=archival,
         )
 
@@ -100,12 +107,14 @@ class Note:
 
     label: str
     text: str
+    field: InfoboxField | None = None  # the source field, for its cross-links
 
 
 @dataclass
 class PanelValue:
     text: str
     notes: list[Note] = field(default_factory=list)
+    field: InfoboxField | None = None  # the source field, for its cross-links
 
 
 @dataclass
@@ -129,6 +138,15 @@ class ArticleView:
     logo_alt: str = ""
     logo: Media | None = None  # the checked bytes every output uses (a sanitised SVG)
     logo_note: str | None = None  # why a logo the record names is left out
+    chronology: list[Event] = field(default_factory=list)  # dated events, sorted; empty with --no-chronology
+    links: RecordLinks | None = None  # names of other records of the build, and who names this one
+    xref: tuple[str, str] | None = None  # how this output links a record: prefix + slug + suffix; None: no links
+
+
+def with_links(views: list[ArticleView]) -> list[ArticleView]:
+    """The views with their cross-links to each other (one matcher over all records' names)."""
+    found = link([(view.slug, view.article) for view in views])
+    return [dataclasses.replace(view, links=found[view.slug]) for view in views]
 
 
 def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
@@ -140,7 +158,7 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
     for f in infobox.fields:
         parts = split_family(f.key)
         if parts is None:
-            rows[fold_key(f.key)] = PanelRow(f.label, [f.key], [PanelValue(f.value)])
+            rows[fold_key(f.key)] = PanelRow(f.label, [f.key], [PanelValue(f.value, field=f)])
             continue
         family = parts[0].casefold()
         if f"{family}*" in rows:
@@ -152,8 +170,10 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
                 (e for e in entry.fields if split_family(e.key)[2].casefold() in ("", "name")),
                 entry.fields[0],
             )
-            notes = [Note(label_for(split_family(e.key)[2] or e.key), e.value) for e in entry.fields if e is not main]
-            values.append(PanelValue(main.value, notes))
+            notes = [
+                Note(label_for(split_family(e.key)[2] or e.key), e.value, e) for e in entry.fields if e is not main
+            ]
+            values.append(PanelValue(main.value, notes, main))
         keys = [e.key for entry in group.entries for e in entry.fields]
         rows[f"{family}*"] = PanelRow(group.label, keys, values)
     if infobox.profile == "law enforcement agency":
@@ -215,6 +235,7 @@ class Renderer:
             panel=panel_rows(article.infobox),
             keywords=keywords(article),
             source_line=source_line,
+            chronology=events(article) if self.build.chronology else [],
         )
         image = article.infobox.image if article.infobox else None
         path = (media_dir / image.file).resolve() if image and image.file and media_dir else None
@@ -237,7 +258,10 @@ class Renderer:
         return self.render("factsheet.html.j2", view=view)
 
     def pack_html(self, views: list[ArticleView]) -> str:
-        return self.render("pack.html.j2", views=views)
+        timeline = combined([(v.slug, v.article.title, v.chronology) for v in views])
+        names = name_index([(v.slug, v.article) for v in views])
+        views = [dataclasses.replace(v, xref=("#", "")) for v in views]  # links within the pack
+        return self.render("pack.html.j2", views=views, views_timeline=timeline, names=names)
 
     # -- PDF ---------------------------------------------------------------------
     def _weasyprint(self):

@@ -10,7 +10,22 @@ from __future__ import annotations
 from slugify import slugify
 
 #: Names the build itself writes, and names Windows refuses for files.
-RESERVED = {"index", "nav", "handbook", "briefing", "manifest", "cover", "toc", "style", "fonts", "media"}
+RESERVED = {
+    "index",
+    "nav",
+    "handbook",
+    "briefing",
+    "manifest",
+    "cover",
+    "toc",
+    "style",
+    "fonts",
+    "media",
+    "chronology",
+    "names",
+    "changes",
+    "records",
+}
 WINDOWS = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
 MAX_LENGTH = 64
 

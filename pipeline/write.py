@@ -32,7 +32,7 @@ LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build nev
 MANIFEST_NAME = "manifest.json"
 JOURNAL_NAME = ".make-report-journal.jsonl"
 #: What a build writes at the top of its output folder that could be taken for records.
-WRITTEN_NAMES = {MANIFEST_NAME, "handbook"}
+WRITTEN_NAMES = {MANIFEST_NAME, "handbook", "records"}
 TEMP_PREFIX = ".make-report-"
 TEMP_SUFFIX = ".tmp"
 

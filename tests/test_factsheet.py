@@ -82,6 +82,7 @@ def test_metadata_and_bookmarks(sheet: Path):
         "Role",
         "Structure",
         "Notable personnel",
+        "Chronology",
     ]
 
 

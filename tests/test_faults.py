@@ -228,8 +228,8 @@ def test_rebuild_of_unchanged_inputs_writes_nothing(tmp_path: Path):
     again = cli("build", records, "-o", out, "--format", ALL)
     assert again.exit_code == 0, again.stderr
     assert snapshot(out) == before
-    # docs/manifest.md: every output has a key and is kept ("unchanged"), the EPUB too
-    assert "0 files written, 4 unchanged" in again.stderr, again.stderr
+    # docs/manifest.md: every output has a key and is kept ("unchanged"), the EPUB and the kept records too
+    assert "0 files written, 6 unchanged" in again.stderr, again.stderr
 
 
 def test_rebuild_reuses_unchanged_outputs_and_rebuilds_changed_ones(tmp_path: Path):
@@ -238,14 +238,14 @@ def test_rebuild_reuses_unchanged_outputs_and_rebuilds_changed_ones(tmp_path: Pa
     assert cli("build", records, "-o", out, "--format", "pdf,pack").exit_code == 0
     before = snapshot(out)
     again = cli("build", records, "-o", out, "--format", "pdf,pack")
-    assert "0 files written, 3 unchanged" in again.stderr, again.stderr
+    assert "0 files written, 5 unchanged" in again.stderr, again.stderr  # 2 sheets, the pack, 2 kept records
     assert snapshot(out) == before
     (records / "r01.txt").write_text(f"= Record 01 =\n{BODY}\nAn added line.\n", encoding="utf-8")
     changed = cli("build", records, "-o", out, "--format", "pdf,pack")
-    assert "2 files written, 1 unchanged" in changed.stderr, changed.stderr
+    assert "3 files written, 2 unchanged" in changed.stderr, changed.stderr  # r01's sheet and record, the pack
     (out / "record-00.pdf").write_bytes(b"tampered")
     repaired = cli("build", records, "-o", out, "--format", "pdf,pack")
-    assert "1 files written, 2 unchanged" in repaired.stderr, repaired.stderr
+    assert "1 files written, 4 unchanged" in repaired.stderr, repaired.stderr
     assert (out / "record-00.pdf").read_bytes() == before["record-00.pdf"]
 
 

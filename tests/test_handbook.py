@@ -40,7 +40,9 @@ def xhtml_files(built: Path) -> list[Path]:
 
 def test_handbook_files(built: Path):
     names = {p.name for p in xhtml_files(built)}
-    assert names == {"index.xhtml", "nav.xhtml"} | {f"{slug}.xhtml" for slug in CHAPTERS}
+    assert names == {"index.xhtml", "nav.xhtml", "chronology.xhtml", "names.xhtml"} | {
+        f"{slug}.xhtml" for slug in CHAPTERS
+    }
     assert (built / "handbook" / "css" / "handbook.css").is_file()
     assert {p.name for p in (built / "handbook" / "fonts").glob("*.ttf")} >= {
         "NotoSerif-Regular.ttf",
@@ -165,7 +167,7 @@ def test_epub_structure(built: Path):
         fonts = opf.findall(".//opf:item[@media-type='font/ttf']", namespaces=ns)
         assert len(fonts) == 8
         spine = [i.get("idref") for i in opf.findall(".//opf:itemref", namespaces=ns)]
-        assert spine[0] == "index-xhtml" and len(spine) == 5
+        assert spine[0] == "index-xhtml" and len(spine) == 7 and spine[-2:] == ["chronology-xhtml", "names-xhtml"]
 
 
 def test_single_file_is_self_contained(built: Path):

@@ -155,11 +155,14 @@ def test_exported_record_builds_the_same_outputs(tmp_path: Path):
         outputs = {}
         for folder in (text_dir, json_dir):
             out = folder / "out"
-            result = cli("build", folder, "-o", out, "--format", "pdf,html")
+            # The chronology's Line column names lines of each source file: provenance, like the path.
+            result = cli("build", folder, "-o", out, "--format", "pdf,html", "--no-chronology")
             assert result.exit_code == 0, result.stderr
             [pdf] = out.glob("*.pdf")
             chapters = sorted((out / "handbook").glob("*.xhtml"))
-            [chapter] = [c for c in chapters if c.name not in ("index.xhtml", "nav.xhtml")]
+            [chapter] = [
+                c for c in chapters if c.name not in ("index.xhtml", "nav.xhtml", "chronology.xhtml", "names.xhtml")
+            ]
             outputs[folder] = (
                 pdf.name,
                 re.sub(r"\s+", " ", _pdf_text(pdf, folder.name + "/record")),
