@@ -392,12 +392,15 @@ class Builder:
 
     def _kept_records(self, views: list[ArticleView], valid: list[Checked], record_keys: list[str]) -> None:
         """Each validated record as JSON, for `make-report diff` (docs/changes.md)."""
+        written = False
         for view, record, record_key in zip(views, valid, record_keys, strict=True):
             name, key = f"records/{view.slug}.json", _digest("kept record", record_key)
             if not self._reuse(name, key):
                 data = (view.article.model_dump_json(indent=1) + "\n").encode("utf-8")
                 self._write(name, "record", [record], Rendered(data), key)
-        self.manifest.save()
+                written = True
+        if written:
+            self.manifest.save()
 
     # -- files, keys, manifest -------------------------------------------------
     def _reuse(self, name: str, key: str) -> bool:

@@ -144,6 +144,7 @@ def test_pack_numbers_every_page_and_links_every_entry(tmp_path: Path):
         pages = {page.objgen: n for n, page in enumerate(pdf.pages, start=1)}
         links = [a for page in list(pdf.pages)[1:front] for a in page.get("/Annots", []) if a.get("/Dest")]
         expected = {f"unit-{i:02}" for i in range(45)} | {f"unit-{i:02}-s{n}" for i in range(45) for n in (1, 2, 3)}
+        expected.add("chronology")  # the pack's closing chronology chapter (issue 13)
         assert {str(link.Dest) for link in links} == expected
         for link in links:
             target = names[str(link.Dest)]
@@ -152,7 +153,8 @@ def test_pack_numbers_every_page_and_links_every_entry(tmp_path: Path):
             assert pages[names[f"unit-{i:02}"][0].objgen] == starts[i]
         with pdf.open_outline() as outline:
             titles = [item.title for item in outline.root]
-            assert titles[:2] == ["Briefing handbook", "Contents"] and titles[2:] == [f"Unit {i:02}" for i in range(45)]
-            for i, item in enumerate(outline.root[2:]):
+            units = [f"Unit {i:02}" for i in range(45)]
+            assert titles == ["Briefing handbook", "Contents", *units, "Chronology"]
+            for i, item in enumerate(outline.root[2:47]):
                 assert pages[item.destination[0].objgen] == starts[i]
                 assert [child.title for child in item.children] == [f"Part {i}-{n}" for n in range(3)]
