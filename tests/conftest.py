@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RECORDS = ROOT / "records"
 SAMPLE = RECORDS / "tajikistani-internal-troops.txt"
 TEST_RECORDS = Path(__file__).resolve().parent / "data" / "records"
+INTEL = Path(__file__).resolve().parent / "data" / "intel" / "v1"  # records that name each other
 EPOCH = "1764028800"  # 2025-11-25T00:00:00Z
 
 
@@ -87,15 +88,13 @@ def source_strings(path: Path) -> list[str]:
     return article_strings(article)
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One full build of the sample and the test records, shared by the read-only tests."""
-    out = tmp_path_factory.mktemp("built")
+def _build_once(out: Path, *args: str | Path) -> Path:
+    """A build for fixtures shared across tests, run before any test's own environment is set."""
     env = {"SOURCE_DATE_EPOCH": EPOCH}
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        result = cli("build", RECORDS, TEST_RECORDS, "-o", out, "--single-file", "--marking", "UNCLASSIFIED")
+        result = cli("build", *args, "-o", out)
     finally:
         for k, v in old.items():
             if v is None:
@@ -104,3 +103,16 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 os.environ[k] = v
     assert result.exit_code == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build of the sample and the test records, shared by the read-only tests."""
+    out = tmp_path_factory.mktemp("built")
+    return _build_once(out, RECORDS, TEST_RECORDS, "--single-file", "--marking", "UNCLASSIFIED")
+
+
+@pytest.fixture(scope="session")
+def intel_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The records that name and date each other (issue 13) with the sample, every format, built once."""
+    return _build_once(tmp_path_factory.mktemp("intel"), INTEL, SAMPLE, "--format", "pdf,html,epub,pack")

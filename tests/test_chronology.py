@@ -15,7 +15,6 @@ from pipeline.validate import validate
 from .conftest import SAMPLE, cli, normalise, pdf_text
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-INTEL = Path(__file__).resolve().parent / "data" / "intel" / "v1"
 
 
 def article(path: Path):
@@ -128,16 +127,8 @@ def test_sentences_keep_abbreviations_and_give_the_text_back():
     assert " ".join(sentences(text)) == text
 
 
-@pytest.fixture(scope="module")
-def intel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("intel")
-    result = cli("build", INTEL, SAMPLE, "-o", out, "--format", "pdf,html,epub,pack")
-    assert result.exit_code == 0, result.stderr
-    return out
-
-
-def test_fact_sheet_ends_with_its_chronology(intel: Path):
-    text = normalise(pdf_text(intel / "tajikistani-internal-troops.pdf"))
+def test_fact_sheet_ends_with_its_chronology(intel_built: Path):
+    text = normalise(pdf_text(intel_built / "tajikistani-internal-troops.pdf"))
     tail = text[text.index(normalise("Notable personnel")) :]
     assert normalise("Chronology") in tail
     for shown in ("7 December 1924", "14 December [1924]", "yearinferredfromtheprevioussentence", "5 February 1925"):
@@ -145,8 +136,8 @@ def test_fact_sheet_ends_with_its_chronology(intel: Path):
     assert tail.index(normalise("7 December 1924")) < tail.index(normalise("10 April 1993"))
 
 
-def test_handbook_chronology_chapter_is_sorted_and_links_each_record(intel: Path):
-    handbook = intel / "handbook"
+def test_handbook_chronology_chapter_is_sorted_and_links_each_record(intel_built: Path):
+    handbook = intel_built / "handbook"
     tree = etree.parse(str(handbook / "chronology.xhtml"))
     rows = tree.getroot().findall(f".//{XHTML}tbody/{XHTML}tr")
     dates = ["".join(row[0].itertext()) for row in rows]
@@ -164,7 +155,7 @@ def test_handbook_chronology_chapter_is_sorted_and_links_each_record(intel: Path
     assert "tajikistani-internal-troops.xhtml" in hrefs and "ruritanian-border-guard.xhtml" in hrefs
     nav = etree.parse(str(handbook / "nav.xhtml")).getroot()
     assert "chronology.xhtml" in [a.get("href") for a in nav.iter(f"{XHTML}a")]
-    with zipfile.ZipFile(intel / "handbook.epub") as epub:
+    with zipfile.ZipFile(intel_built / "handbook.epub") as epub:
         opf = etree.fromstring(epub.read("OEBPS/content.opf"))
     ns = {"opf": "http://www.idpf.org/2007/opf"}
     items = {i.get("id"): i.get("href") for i in opf.findall(".//opf:item", ns)}
@@ -172,12 +163,13 @@ def test_handbook_chronology_chapter_is_sorted_and_links_each_record(intel: Path
     assert spine[-2:] == ["chronology.xhtml", "names.xhtml"]  # after every chapter
 
 
-def test_pack_has_the_chronology_chapter(intel: Path):
+def test_pack_has_the_chronology_chapter(intel_built: Path):
     from pypdf import PdfReader
 
-    reader = PdfReader(intel / "briefing.pdf")
+    reader = PdfReader(intel_built / "briefing.pdf")
     last = normalise(reader.pages[-1].extract_text())
-    assert normalise("In 2011, the MoI gave it the river posts back.") in normalise(pdf_text(intel / "briefing.pdf"))
+    pack = normalise(pdf_text(intel_built / "briefing.pdf"))
+    assert normalise("In 2011, the MoI gave it the river posts back.") in pack
     assert normalise("Chronology") in normalise(reader.pages[-2].extract_text() + last)
 
 

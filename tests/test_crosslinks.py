@@ -12,10 +12,9 @@ from pipeline.crosslinks import Matcher, link, names_of
 from pipeline.read import read_record
 from pipeline.validate import validate
 
-from .conftest import cli, normalise, pdf_text, source_strings
+from .conftest import INTEL, cli, normalise, pdf_text, source_strings
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-INTEL = Path(__file__).resolve().parent / "data" / "intel" / "v1"
 SLUGS = {
     "border-guard.txt": "ruritanian-border-guard",
     "ministry.txt": "ruritanian-ministry-of-the-interior",

@@ -12,10 +12,9 @@ from pipeline.names import kind_of, name_index
 from pipeline.read import read_record
 from pipeline.validate import validate
 
-from .conftest import SAMPLE, cli, normalise
+from .conftest import INTEL, SAMPLE, normalise
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
-INTEL = Path(__file__).resolve().parent / "data" / "intel" / "v1"
 
 
 def article(path: Path):
@@ -59,16 +58,8 @@ def test_one_entry_for_a_name_in_several_records():
     assert [m.slug for m in strelsau.mentions] == ["border-guard", "ministry", "gendarmerie"]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("names")
-    result = cli("build", INTEL, SAMPLE, "-o", out, "--format", "html,epub,pack")
-    assert result.exit_code == 0, result.stderr
-    return out
-
-
-def test_handbook_index_page_links_records(built: Path):
-    handbook = built / "handbook"
+def test_handbook_index_page_links_records(intel_built: Path):
+    handbook = intel_built / "handbook"
     root = etree.parse(str(handbook / "names.xhtml")).getroot()
     entries = {
         "".join(li.find(f"{XHTML}span").itertext()): [a.get("href") for a in li.iter(f"{XHTML}a")]
@@ -82,20 +73,20 @@ def test_handbook_index_page_links_records(built: Path):
     assert entries["Major General Negmatullo Kurbanov"] == ["tajikistani-internal-troops.xhtml"]
     for hrefs in entries.values():
         assert all((handbook / h).is_file() for h in hrefs)
-    with zipfile.ZipFile(built / "handbook.epub") as epub:
+    with zipfile.ZipFile(intel_built / "handbook.epub") as epub:
         nav = etree.fromstring(epub.read("OEBPS/nav.xhtml"))
         opf = epub.read("OEBPS/content.opf").decode()
     assert "names.xhtml" in [a.get("href") for a in nav.iter(f"{XHTML}a")]
     assert '<itemref idref="names-xhtml"/>' in opf
 
 
-def test_pack_index_gives_the_page_of_each_record(built: Path):
+def test_pack_index_gives_the_page_of_each_record(intel_built: Path):
     import pikepdf
     from pypdf import PdfReader
 
-    index = normalise(PdfReader(built / "briefing.pdf").pages[-1].extract_text())
+    index = normalise(PdfReader(intel_built / "briefing.pdf").pages[-1].extract_text())
     assert normalise("Index of names") in index
-    with pikepdf.open(built / "briefing.pdf") as pdf:
+    with pikepdf.open(intel_built / "briefing.pdf") as pdf:
         dests = pikepdf.NameTree(pdf.Root.Names.Dests)
         pages = [page.objgen for page in pdf.pages]
         first = {slug: pages.index(dests[slug][0].objgen) + 1 for slug in dests if "-" in slug}
