@@ -28,9 +28,10 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.assets import fonts_fingerprint, templates_dir
+from pipeline.context import ArticleView, with_links
 from pipeline.diagnostics import Diagnostic
 from pipeline.read import Limits, file_sha256, read_record
-from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenance_attachments, with_links
+from pipeline.render import BuildInfo, Embedded, Renderer, provenance_attachments
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
 from pipeline.validate import Options, Outcome, validate
@@ -536,8 +537,8 @@ def _version(distribution: str) -> str:
 def _record_key(view: ArticleView) -> str:
     """One record's content as the outputs see it: the validated article, its slug and its logo."""
     logo = b""
-    if view.logo is not None and view.logo_path is not None:  # the checked bytes every output uses
-        logo = view.logo_path.suffix.lower().encode() + b"\0" + view.logo.data
+    if view.logo.media is not None and view.logo.path is not None:  # the checked bytes every output uses
+        logo = view.logo.path.suffix.lower().encode() + b"\0" + view.logo.media.data
     links = view.links  # the names of other records it links and the records naming it change its outputs
     linked = (
         repr(
@@ -551,7 +552,7 @@ def _record_key(view: ArticleView) -> str:
         else ""
     )
     return _digest(
-        view.article.model_dump_json(), view.slug, hashlib.sha256(logo).hexdigest(), view.logo_note or "", linked
+        view.article.model_dump_json(), view.slug, hashlib.sha256(logo).hexdigest(), view.logo.left_out or "", linked
     )
 
 

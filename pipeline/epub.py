@@ -67,19 +67,19 @@ def package(handbook: Handbook, build: BuildInfo, files: dict[str, bytes] | None
     """The EPUB of ``files`` (by default every file of the handbook, made here)."""
     files = handbook.files() if files is None else files
     items = _items(handbook, files)
+    # each distinct credit once, in a fixed order; the template words it
     credits = sorted(
         {
-            f"{c.view.article.title}: {c.view.article.provenance.attribution}"
-            + (f" ({c.view.article.provenance.licence})" if c.view.article.provenance.licence else "")
+            (c.view.credit.title, c.view.credit.attribution or "", c.view.credit.licence or ""): c.view.credit
             for c in handbook.chapters
-            if c.view.article.provenance.attribution or c.view.article.provenance.licence
-        }
+            if c.view.credit.attribution or c.view.credit.licence
+        }.items()
     )
     opf = handbook.renderer.render(
         "epub/content.opf.j2",
         items=items,
         identifier=identifier(handbook, build),
-        credits=credits,
+        credits=[credit for _, credit in credits],
         image_types=[kind for kind in MEDIA_TYPES.values() if kind.startswith("image/")],
     )
     container = (handbook.renderer.templates / "epub" / "container.xml").read_bytes()

@@ -11,42 +11,23 @@ import base64
 import dataclasses
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.assets import SubsetFont, subset_fonts
 from pipeline.chronology import RecordEvent, combined
+from pipeline.context import ArticleView
 from pipeline.names import Group, name_index
-from pipeline.render import ArticleView, Renderer
-from schemas import Section
-
-
-@dataclass
-class OutlineNode:
-    id: str
-    title: str
-    children: list[OutlineNode] = field(default_factory=list)
+from pipeline.render import Renderer
 
 
 @dataclass
 class Chapter:
+    """One record's chapter file: its view placed in the handbook, and the logo file it carries."""
+
     view: ArticleView
     href: str
-    outline: list[OutlineNode]
     logo: tuple[str, Path] | None = None  # (path inside the handbook, source file)
-
-
-def outline(sections: list[Section], id_prefix: str = "s") -> list[OutlineNode]:
-    """Nest flat sections by level; a skipped level nests under the nearest shallower one."""
-    root: list[OutlineNode] = []
-    stack: list[tuple[int, OutlineNode]] = []
-    for index, section in enumerate(sections, start=1):
-        node = OutlineNode(f"{id_prefix}{index}", section.title)
-        while stack and stack[-1][0] >= section.level:
-            stack.pop()
-        (stack[-1][1].children if stack else root).append(node)
-        stack.append((section.level, node))
-    return root
 
 
 class Handbook:
@@ -64,13 +45,12 @@ class Handbook:
         return combined([(c.view.slug, c.view.article.title, c.view.chronology) for c in self.chapters])
 
     def _chapter(self, view: ArticleView) -> Chapter:
-        logo = None
-        if view.logo_path:
-            inside = f"media/{view.slug}-logo{view.logo_path.suffix.lower()}"
-            logo = (inside, view.logo_path)
-            view = dataclasses.replace(view, logo_src=inside)
-        view = dataclasses.replace(view, xref=("", ".xhtml"))
-        return Chapter(view=view, href=f"{view.slug}.xhtml", outline=outline(view.article.sections), logo=logo)
+        logo, inside = None, None
+        if view.logo.path:
+            inside = f"media/{view.slug}-logo{view.logo.path.suffix.lower()}"
+            logo = (inside, view.logo.path)
+        view = view.placed(xref=("", ".xhtml"), logo_src=inside)
+        return Chapter(view=view, href=f"{view.slug}.xhtml", logo=logo)
 
     def document_names(self) -> list[str]:
         """The XHTML documents in handbook order: title page and contents, navigation, chapters."""
@@ -138,8 +118,8 @@ class Handbook:
         files.update(self.fonts if fonts is None else fonts)
         files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
         for chapter in self.chapters:
-            if chapter.logo and chapter.view.logo:
-                files[chapter.logo[0]] = chapter.view.logo.data  # the checked bytes, never the file as it is
+            if chapter.logo and chapter.view.logo.media:
+                files[chapter.logo[0]] = chapter.view.logo.media.data  # the checked bytes, never the file as it is
         return files
 
     def single_file(self, fonts: dict[str, bytes] | None = None) -> bytes:
@@ -157,13 +137,10 @@ class Handbook:
         )
         chapters = []
         for chapter in self.chapters:
-            if chapter.logo and chapter.view.logo:
-                kind = chapter.view.logo.media_type
-                data = base64.b64encode(chapter.view.logo.data).decode("ascii")
-                chapter = dataclasses.replace(
-                    chapter, view=dataclasses.replace(chapter.view, logo_src=f"data:{kind};base64,{data}")
-                )
-            view = dataclasses.replace(chapter.view, xref=("#", ""))
+            media, src = chapter.view.logo.media, None
+            if chapter.logo and media:
+                src = f"data:{media.media_type};base64,{base64.b64encode(media.data).decode('ascii')}"
+            view = chapter.view.placed(xref=("#", ""), shared=True, logo_src=src)
             chapters.append(dataclasses.replace(chapter, view=view, href=f"#{chapter.view.slug}"))
         html = self.renderer.render(
             "handbook-single.html.j2", chapters=chapters, inline_css=css, timeline=self.timeline, names=self.names

@@ -1,22 +1,21 @@
 """Stage 3: validated articles -> HTML (Jinja, autoescaped) -> PDF (WeasyPrint).
 
 A :class:`Renderer` loads templates, stylesheets and fonts once and renders many
-records. Python prepares a small view of each article (key-facts rows in order,
-keywords, the logo's location); the templates decide how it looks.
+records. It shows the views of :mod:`pipeline.context`; the templates decide how they
+look and word them.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import json
 import os
 import re
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
@@ -26,15 +25,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from pipeline import __version__
 from pipeline.assets import FACES, font_files, templates_dir
 from pipeline.bidi import needs_isolation, plain
-from pipeline.chronology import Event, combined, events
-from pipeline.crosslinks import RecordLinks, link
+from pipeline.chronology import combined
+from pipeline.context import ArticleView, article_view
 from pipeline.diagnostics import shown
-from pipeline.media import Media
-from pipeline.media import load as load_media
 from pipeline.names import name_index
 from pipeline.scripts import direction, runs
-from schemas import Article, Infobox, InfoboxField, fold_key, label_for, split_family
-from schemas.infobox import LAW_ENFORCEMENT_ORDER
+from schemas import Article
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 
@@ -101,101 +97,6 @@ class BuildInfo:
         )
 
 
-@dataclass
-class Note:
-    """Another field of a numbered entry (``Person1Title`` beside ``Person1Name``)."""
-
-    label: str
-    text: str
-    field: InfoboxField | None = None  # the source field, for its cross-links
-
-
-@dataclass
-class PanelValue:
-    text: str
-    notes: list[Note] = field(default_factory=list)
-    field: InfoboxField | None = None  # the source field, for its cross-links
-
-
-@dataclass
-class PanelRow:
-    label: str
-    keys: list[str]
-    values: list[PanelValue]
-
-
-@dataclass
-class ArticleView:
-    """An article as the templates see it."""
-
-    article: Article
-    slug: str
-    panel: list[PanelRow]
-    keywords: list[str]
-    source_line: str
-    logo_path: Path | None = None  # the logo file, inside a media folder
-    logo_src: str | None = None  # how this output refers to it
-    logo_alt: str = ""
-    logo: Media | None = None  # the checked bytes every output uses (a sanitised SVG)
-    logo_note: str | None = None  # why a logo the record names is left out
-    chronology: list[Event] = field(default_factory=list)  # dated events, sorted; empty with --no-chronology
-    links: RecordLinks | None = None  # names of other records of the build, and who names this one
-    xref: tuple[str, str] | None = None  # how this output links a record: prefix + slug + suffix; None: no links
-
-
-def with_links(views: list[ArticleView]) -> list[ArticleView]:
-    """The views with their cross-links to each other (one matcher over all records' names)."""
-    found = link([(view.slug, view.article) for view in views])
-    return [dataclasses.replace(view, links=found[view.slug]) for view in views]
-
-
-def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
-    """Key-facts rows: numbered families as one row; a known profile's fields first."""
-    if infobox is None:
-        return []
-    rows: dict[str, PanelRow] = {}
-    groups = {group.family.casefold(): group for group in infobox.groups}
-    for f in infobox.fields:
-        parts = split_family(f.key)
-        if parts is None:
-            rows[fold_key(f.key)] = PanelRow(f.label, [f.key], [PanelValue(f.value, field=f)])
-            continue
-        family = parts[0].casefold()
-        if f"{family}*" in rows:
-            continue
-        group = groups[family]
-        values = []
-        for entry in group.entries:
-            main = next(
-                (e for e in entry.fields if split_family(e.key)[2].casefold() in ("", "name")),
-                entry.fields[0],
-            )
-            notes = [
-                Note(label_for(split_family(e.key)[2] or e.key), e.value, e) for e in entry.fields if e is not main
-            ]
-            values.append(PanelValue(main.value, notes, main))
-        keys = [e.key for entry in group.entries for e in entry.fields]
-        rows[f"{family}*"] = PanelRow(group.label, keys, values)
-    if infobox.profile == "law enforcement agency":
-        rank = {key: i for i, key in enumerate(LAW_ENFORCEMENT_ORDER)}
-        ordered = sorted(enumerate(rows), key=lambda pair: (rank.get(pair[1], len(rank)), pair[0]))
-        return [rows[key] for _, key in ordered]
-    return list(rows.values())
-
-
-def keywords(article: Article) -> list[str]:
-    """Words for the PDF's keywords: what a search finds, so never an invisible control."""
-    words = [article.title]
-    infobox = article.infobox
-    if infobox:
-        if infobox.profile or infobox.template:
-            words.append(infobox.profile or infobox.template)
-        for f in infobox.fields:
-            if fold_key(f.key) in ("country", "headquarters", "parentagency") and f.value:
-                words.append(f.value)
-    return list(dict.fromkeys(plain(w) for w in words))
-
-
 class Renderer:
     """Loads templates, stylesheets and fonts once; renders any number of records."""
 
@@ -226,30 +127,8 @@ class Renderer:
         return self._fetcher
 
     def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
-        provenance = article.provenance
-        source = plain(provenance.attribution or provenance.path)  # one string: no control may run on
-        source_line = f"Source: {source}" + (f" · {provenance.licence}" if provenance.licence else "")
-        view = ArticleView(
-            article=article,
-            slug=slug,
-            panel=panel_rows(article.infobox),
-            keywords=keywords(article),
-            source_line=source_line,
-            chronology=events(article) if self.build.chronology else [],
-        )
-        image = article.infobox.image if article.infobox else None
-        path = (media_dir / image.file).resolve() if image and image.file and media_dir else None
-        if path and path.is_relative_to(media_dir.resolve()) and path.is_file():  # never a link out of media/
-            checked = load_media(path)
-            if checked.media is not None:
-                view.logo, view.logo_path = checked.media, path
-                view.logo_src = view.logo_path.as_uri()  # served by SafeFetcher, which serves the same checked bytes
-                view.logo_alt = f"Logo of {plain(article.title)}"
-            else:
-                view.logo_note = f"'{image.file}' {checked.problem}"
-        elif image and image.left_out:
-            view.logo_note = image.left_out
-        return view
+        """The view of ``article`` for this build (with its chronology unless the build leaves it out)."""
+        return article_view(article, slug, media_dir, chronology=self.build.chronology)
 
     def render(self, template: str, **context) -> str:
         return self.env.get_template(template).render(build=self.build, **context)
@@ -260,7 +139,7 @@ class Renderer:
     def pack_html(self, views: list[ArticleView]) -> str:
         timeline = combined([(v.slug, v.article.title, v.chronology) for v in views])
         names = name_index([(v.slug, v.article) for v in views])
-        views = [dataclasses.replace(v, xref=("#", "")) for v in views]  # links within the pack
+        views = [v.placed(xref=("#", ""), shared=True) for v in views]  # links within the pack, ids with slugs
         return self.render("pack.html.j2", views=views, views_timeline=timeline, names=names)
 
     # -- PDF ---------------------------------------------------------------------
