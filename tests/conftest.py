@@ -19,6 +19,14 @@ INTEL = Path(__file__).resolve().parent / "data" / "intel" / "v1"  # records tha
 EPOCH = "1764028800"  # 2025-11-25T00:00:00Z
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from the current output instead of comparing (review the diff in git)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
