@@ -129,12 +129,13 @@ class When:
 
     @property
     def note(self) -> str | None:
+        """What a reader should know about the date, as a code the templates word (``_macros.j2``, ``when``)."""
         if self.inferred_year:
-            return "year inferred from the previous sentence"
+            return "year-inferred"
         if self.annual:
-            return "every year"
+            return "every-year"
         if self.year is None:
-            return "no year written"
+            return "no-year"
         return None
 
 

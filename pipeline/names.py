@@ -40,7 +40,8 @@ ORGANISATION_KEYS = {
     "branch",
     "affiliation",
 }
-KINDS = (("people", "People"), ("places", "Places"), ("organisations", "Organisations"))
+#: The kinds of names, in index order; the templates give each its heading.
+KINDS = ("people", "places", "organisations")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,6 @@ class Entry:
 @dataclass
 class Group:
     kind: str  # "people", "places" or "organisations"
-    heading: str
     entries: list[Entry]
 
 
@@ -89,7 +89,7 @@ def kind_of(key: str) -> str | None:
 
 def name_index(records: list[tuple[str, Article]]) -> list[Group]:
     """The groups of the index, each sorted by name (case folded); records in build order."""
-    found: dict[str, dict[str, Entry]] = {kind: {} for kind, _ in KINDS}
+    found: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
     for slug, article in records:
         for f in article.infobox.fields if article.infobox else []:
             kind = kind_of(f.key)
@@ -100,7 +100,7 @@ def name_index(records: list[tuple[str, Article]]) -> list[Group]:
             if all(m.slug != slug for m in entry.mentions):
                 entry.mentions.append(Mention(slug, article.title, f.label, f.line))
     return [
-        Group(kind, heading, sorted(found[kind].values(), key=lambda e: (e.name.casefold(), e.name)))
-        for kind, heading in KINDS
+        Group(kind, sorted(found[kind].values(), key=lambda e: (e.name.casefold(), e.name)))
+        for kind in KINDS
         if found[kind]
     ]
