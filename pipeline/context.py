@@ -1,4 +1,4 @@
-"""Stage 3: a validated article -> the typed views the templates show.
+"""The context stage, between validate and render: a validated article -> the typed views templates show.
 
 Between validation and rendering: :func:`article_view` turns a resolved
 :class:`schemas.Article` (with its slug, media folder, chronology and cross-links)
@@ -135,7 +135,7 @@ def section_id(number: int) -> str:
 
 
 @dataclass(frozen=True)
-class Credit:
+class CreditView:
     """Where a record's text comes from, in parts: each output words and arranges them."""
 
     title: str  # the record credited
@@ -150,10 +150,10 @@ class Credit:
         return plain(self.attribution or self.path)
 
 
-def credit(article: Article) -> Credit:
+def credit(article: Article) -> CreditView:
     """The article's provenance as a credit."""
     p = article.provenance
-    return Credit(article.title, p.path, p.sha256, p.attribution, p.licence)
+    return CreditView(article.title, p.path, p.sha256, p.attribution, p.licence)
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class ArticleView:
     slug: str
     panel: list[PanelRow]
     keywords: list[str]
-    credit: Credit
+    credit: CreditView
     logo: Logo = field(default_factory=Logo)
     chronology: list[Event] = field(default_factory=list)  # dated events, sorted; empty with --no-chronology
     links: RecordLinks | None = None  # names of other records of the build, and who names this one

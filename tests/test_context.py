@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 from pipeline.build import check, order_records
-from pipeline.context import Credit, article_view, logo, panel_rows, section_id
+from pipeline.context import CreditView, article_view, logo, panel_rows, section_id
 from pipeline.slugs import assign_slugs
 from pipeline.sources import discover
 from tests.conftest import SAMPLE, TEST_RECORDS, cli
@@ -159,7 +159,7 @@ def test_pack_contents_and_bookmarks_land_on_the_outline_ids(built: Path):
 
 def test_credit_is_in_parts():
     view = _view(SAMPLE)
-    assert view.credit == Credit(
+    assert view.credit == CreditView(
         title="Tajikistani Internal Troops",
         path="records/tajikistani-internal-troops.txt",
         sha256=view.article.provenance.sha256,
@@ -167,9 +167,9 @@ def test_credit_is_in_parts():
         licence="CC BY-SA 4.0",
     )
     assert view.credit.source == view.credit.attribution
-    bare = Credit("T", "records/t.txt", "0" * 64, attribution="Wiki\u202epedia")
+    bare = CreditView("T", "records/t.txt", "0" * 64, attribution="Wiki\u202epedia")
     assert bare.source == "Wikipedia"  # a running line never carries an invisible control
-    assert Credit("T", "records/t.txt", "0" * 64).source == "records/t.txt"
+    assert CreditView("T", "records/t.txt", "0" * 64).source == "records/t.txt"
 
 
 def test_epub_credits_a_record_that_has_a_licence_and_no_attribution(tmp_path: Path):
