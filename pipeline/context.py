@@ -1,6 +1,6 @@
 """The context stage, between validate and render: a validated article -> the typed views templates show.
 
-Between validation and rendering: :func:`article_view` turns a resolved
+:func:`article_view` turns a resolved
 :class:`schemas.Article` (with its slug, media folder, chronology and cross-links)
 into an :class:`ArticleView` whose parts are ready for a template and hold no
 markup and no English words: the key-facts panel (rows of label and value parts),
