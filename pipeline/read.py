@@ -24,6 +24,8 @@ from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic, is_utf8, shown
 
+#: Open flags for a record: never block on a FIFO, binary on Windows (where O_NONBLOCK does not exist).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 #: Defaults for the explicit limits (``--max-bytes``, ``--max-depth``).
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 8
@@ -128,7 +130,7 @@ def read_record(path: Path, limits: Limits = Limits(), label: str | None = None)
     if problem:
         return _unread(label, "", problem)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         return _unread(label, "", _os_problem(path, exc))
     with os.fdopen(fd, "rb") as handle:
@@ -158,7 +160,7 @@ def read_record(path: Path, limits: Limits = Limits(), label: str | None = None)
 def file_sha256(path: Path) -> str | None:
     """The sha256 of a regular file's bytes (None for anything else, or if unreadable)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -23,6 +22,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from filelock import FileLock, Timeout
 
 from pipeline.bidi import INVISIBLE
 from pipeline.diagnostics import shown
@@ -74,37 +75,43 @@ class OutputDir:
 
     def __init__(self, root: Path):
         self.root = root
-        self._lock: int | None = None
+        self._lock: FileLock | None = None
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[OutputDir]:
+        """Hold the folder's lock for a build: a second build into it is refused at once.
+
+        ``filelock`` takes an ``flock`` on POSIX and ``msvcrt.locking`` on Windows.
+        The lock file also marks the folder as a build's output for discovery, so it
+        is kept (Windows' lock removes it on release: it is put back).
+        """
+        marker = self.root / LOCK_NAME
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            marker.touch(mode=0o644, exist_ok=True)
         except OSError as exc:
             raise OutputError(
                 f"cannot write to the output folder {shown(self.root)}: {exc.strerror}; "
                 "choose another with --output or fix its permissions"
             ) from exc
+        lock = FileLock(marker, timeout=0)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise OutputError(
-                    f"another make-report build is writing to {shown(self.root)}; "
-                    "wait for it to finish or choose another folder with --output"
-                ) from exc
-            raise
-        self._lock = fd
+            lock.acquire()
+        except Timeout as exc:
+            raise OutputError(
+                f"another make-report build is writing to {shown(self.root)}; "
+                "wait for it to finish or choose another folder with --output"
+            ) from exc
+        self._lock = lock
         try:
             self._check_writable()
             self._remove_stale_temporaries()
             yield self
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            lock.release()
             self._lock = None
+            with contextlib.suppress(OSError):
+                marker.touch(mode=0o644, exist_ok=True)
 
     def _check_writable(self) -> None:
         if not os.access(self.root, os.W_OK):
