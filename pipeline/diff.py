@@ -20,12 +20,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.diagnostics import shown
+from pipeline.errors import MakeReportError
 from schemas import Article, Block, ListBlock, Paragraph
 
 MANIFEST = "manifest.json"
 
 
-class DiffError(Exception):
+class DiffError(MakeReportError):
     """A folder that is neither a build nor a records folder, or a build whose kept records are unreadable."""
 
 

@@ -27,6 +27,7 @@ from filelock import FileLock, Timeout
 
 from pipeline.bidi import INVISIBLE
 from pipeline.diagnostics import shown
+from pipeline.errors import OutputError
 from pipeline.sources import OUTPUT_MARKER
 
 LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
@@ -36,10 +37,6 @@ JOURNAL_NAME = ".make-report-journal.jsonl"
 WRITTEN_NAMES = {MANIFEST_NAME, "handbook", "records"}
 TEMP_PREFIX = ".make-report-"
 TEMP_SUFFIX = ".tmp"
-
-
-class OutputError(Exception):
-    """The output folder cannot be used; the message says why and what to do."""
 
 
 def atomic_write(path: Path, data: bytes) -> None:
