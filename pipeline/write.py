@@ -27,8 +27,8 @@ from filelock import FileLock, Timeout
 
 from pipeline.bidi import INVISIBLE
 from pipeline.diagnostics import shown
-from pipeline.errors import OutputError
-from pipeline.sources import OUTPUT_MARKER
+from pipeline.errors import ConfigurationError, OutputError
+from pipeline.sources import OUTPUT_MARKER, Source
 
 LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
@@ -37,6 +37,42 @@ JOURNAL_NAME = ".make-report-journal.jsonl"
 WRITTEN_NAMES = {MANIFEST_NAME, "handbook", "records"}
 TEMP_PREFIX = ".make-report-"
 TEMP_SUFFIX = ".tmp"
+
+
+def check_output(output: Path, arguments: list[Path], found: list[Source]) -> None:
+    """Refuse an output folder that would write over the records it reads.
+
+    The build writes ``manifest.json``, ``handbook/`` and its outputs into the
+    output folder. That folder may sit inside a SOURCES folder: discovery skips a
+    folder that holds a build's lock file, so a build never reads its own outputs.
+    It may not be a SOURCES folder itself, nor hold a record where a build writes.
+    """
+    hint = "'-o' / '--output'"
+    if output.is_symlink() and not output.exists():
+        raise ConfigurationError(
+            f"{shown(output)}: is a symbolic link to missing '{shown(os.readlink(output))}'; "
+            "remove it or choose another folder",
+            param_hint=hint,
+        )
+    target = output.resolve()
+    for argument in arguments:
+        if argument.is_dir() and argument.resolve() == target:
+            raise ConfigurationError(
+                f"{shown(output)} is also the SOURCES folder {shown(argument)}; the build would write over "
+                "its records. Choose another output folder, such as a new folder inside it",
+                param_hint=hint,
+            )
+    for source in found:
+        try:
+            inside = source.path.resolve().relative_to(target)
+        except ValueError:
+            continue
+        if inside.parts[0] in WRITTEN_NAMES:
+            raise ConfigurationError(
+                f"{shown(output)}: the build writes {shown(output / inside.parts[0])}, where the record "
+                f"{source.label} is; choose another output folder or move the record",
+                param_hint=hint,
+            )
 
 
 def atomic_write(path: Path, data: bytes) -> None:
