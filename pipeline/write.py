@@ -103,6 +103,11 @@ def _output_error(path: Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}; {advice}")
 
 
+def _mark(marker: Path) -> None:
+    """Create the lock file if it is missing; an existing one is left as it is (its date too)."""
+    os.close(os.open(marker, os.O_RDWR | os.O_CREAT, 0o644))
+
+
 class OutputDir:
     """The folder a build writes into, held under a lock for the build's duration."""
 
@@ -121,7 +126,7 @@ class OutputDir:
         marker = self.root / LOCK_NAME
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            marker.touch(mode=0o644, exist_ok=True)
+            _mark(marker)
         except OSError as exc:
             raise OutputError(
                 f"cannot write to the output folder {shown(self.root)}: {exc.strerror}; "
@@ -144,7 +149,7 @@ class OutputDir:
             lock.release()
             self._lock = None
             with contextlib.suppress(OSError):
-                marker.touch(mode=0o644, exist_ok=True)
+                _mark(marker)
 
     def _check_writable(self) -> None:
         if not os.access(self.root, os.W_OK):
