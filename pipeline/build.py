@@ -44,6 +44,8 @@ from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover, find
 from pipeline.validate import Options, Outcome, validate
 from pipeline.write import Manifest, OutputDir, check_output, sha256
+from schemas.manifest import ALL_RECORDS, MANIFEST_VERSION, BuildSettings, FileEntry, RecordEntry, SourceRef
+from schemas.manifest import Manifest as ManifestModel
 
 FORMATS = ("pdf", "html", "epub", "pack")
 
@@ -474,7 +476,7 @@ class Builder:
         # The fonts and css/fonts.css: which fonts there are depends on the characters of every document.
         fonts_key = _digest("fonts", self.all_key)
         kept_fonts = [
-            path for path, entry in self.manifest.previous.items() if _is_font(path) and entry.get("key") == fonts_key
+            path for path, entry in self.manifest.previous.items() if _is_font(path) and entry.key == fonts_key
         ]
         fonts_kept = (
             html and "handbook/css/fonts.css" in kept_fonts and all(self._reuse(p, fonts_key) for p in kept_fonts)
@@ -514,7 +516,7 @@ class Builder:
 
         def kept(name: str) -> bytes | None:
             entry = self.manifest.entries.get(f"handbook/{name}")
-            if on_disk and entry is not None and entry.get("key") == keys[name]:
+            if on_disk and entry is not None and entry.key == keys[name]:
                 with contextlib.suppress(OSError):
                     return (self.out.root / "handbook" / name).read_bytes()
             return None
@@ -560,7 +562,7 @@ class Builder:
     def _reuse(self, name: str, key: str) -> bool:
         """Keep the file on disk if the last build made it from the same inputs and it is intact."""
         entry = self.manifest.previous.get(name)
-        if not entry or entry.get("key") != key or not self.out.holds(name, entry.get("sha256")):
+        if not entry or entry.key != key or not self.out.holds(name, entry.sha256):
             return False
         self.manifest.add(entry, journal=False)
         self.result.reused.append(name)
@@ -573,17 +575,20 @@ class Builder:
             Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}") for url in made.refused
         ]
         digest = sha256(made.data)
-        entry: dict[str, Any] = {"path": name, "kind": kind, "size": len(made.data), "sha256": digest}
-        if made.pages is not None:
-            entry["pages"] = made.pages
-        if records is None:
-            entry["sources"] = ALL_RECORDS
-        else:
-            entry["sources"] = [{"path": r.source.name, "sha256": r.outcome.article.provenance.sha256} for r in records]
-        entry["key"] = key
         previous = self.manifest.previous.get(name)
-        same = previous is not None and previous.get("sha256") == digest
-        entry["date"] = previous.get("date", self.info.timestamp) if same else self.info.timestamp
+        same = previous is not None and previous.sha256 == digest
+        entry = FileEntry(
+            path=name,
+            kind=kind,
+            size=len(made.data),
+            sha256=digest,
+            pages=made.pages,
+            sources=ALL_RECORDS
+            if records is None
+            else [SourceRef(path=r.source.name, sha256=r.outcome.article.provenance.sha256) for r in records],
+            key=key,
+            date=previous.date if same else self.info.timestamp,
+        )
         with _signals_held():  # Ctrl-C or SIGTERM between the two would leave a file that nothing lists
             written = self.out.write(name, made.data)
             self.manifest.add(entry)
@@ -612,26 +617,28 @@ class Builder:
         """A rebuild that changed no file keeps the manifest as it was, date included."""
         if self.result.written:
             return
-        previous = self.out.read_manifest().get("build")
-        if isinstance(previous, dict) and {**previous, "date": None} == {**self.manifest.header["build"], "date": None}:
-            self.manifest.header["build"]["date"] = previous.get("date")
+        previous = self.out.read_manifest()
+        header = self.manifest.header
+        if previous is not None and previous.build.model_copy(update={"date": None}) == header.build.model_copy(
+            update={"date": None}
+        ):
+            self.manifest.header = header.model_copy(
+                update={"build": header.build.model_copy(update={"date": previous.build.date})}
+            )
 
-    def _manifest_header(self, records: list[Checked]) -> dict[str, Any]:
-        return {
-            "generator": f"make-report {__version__}",
-            "manifest_version": 2,
-            "build": {
-                "date": self.info.timestamp,
-                "paper": self.info.paper,
-                "marking": self.info.marking,
-                "title": self.info.title,
-                "formats": list(self.options.formats),
-            },
-            "records": [_record_entry(r) for r in records],
-        }
-
-
-ALL_RECORDS = "#/records"  # an output made from every valid record: a reference, not a copy of the list
+    def _manifest_header(self, records: list[Checked]) -> ManifestModel:
+        return ManifestModel(
+            generator=f"make-report {__version__}",
+            manifest_version=MANIFEST_VERSION,
+            build=BuildSettings(
+                date=self.info.timestamp,
+                paper=self.info.paper,
+                marking=self.info.marking,
+                title=self.info.title,
+                formats=list(self.options.formats),
+            ),
+            records=[_record_entry(r) for r in records],
+        )
 
 
 def _digest(*parts: str) -> str:
@@ -709,17 +716,16 @@ def _record_key(view: ArticleView) -> str:
     )
 
 
-def _record_entry(record: Checked) -> dict[str, Any]:
+def _record_entry(record: Checked) -> RecordEntry:
     article = record.outcome.article
-    sha = article.provenance.sha256 if article else file_sha256(record.source.path)
-    return {
-        "path": record.source.name,
-        "sha256": sha,
-        "title": article.title if article else None,
-        "status": "ok" if article else "invalid",
-        "warnings": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
-        "errors": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
-    }
+    return RecordEntry(
+        path=record.source.name,
+        sha256=article.provenance.sha256 if article else file_sha256(record.source.path),
+        title=article.title if article else None,
+        status="ok" if article else "invalid",
+        warnings=[f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
+        errors=[f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
+    )
 
 
 _WORKER = threading.local()  # one Renderer per worker thread (a Dask worker may run several)

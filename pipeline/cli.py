@@ -294,8 +294,14 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of a record authored as JSON (schemas.AuthoredArticle)."""
+@click.option("--manifest", is_flag=True, help="Print the schema of manifest.json (schemas.manifest.Manifest) instead.")
+def schema(manifest: bool) -> None:
+    """Print the JSON Schema of a record authored as JSON or YAML (schemas.AuthoredArticle)."""
+    if manifest:
+        from schemas.manifest import Manifest
+
+        click.echo(json.dumps(Manifest.model_json_schema(), indent=2, ensure_ascii=False))
+        return
     from schemas.authored import AuthoredArticle
 
     click.echo(json.dumps(AuthoredArticle.model_json_schema(), indent=2, ensure_ascii=False))
