@@ -121,9 +121,8 @@ def test_yaml_size_limit_is_the_one_guard(tmp_path: Path):
     result = cli("validate", "--max-bytes", "100", record)
     assert result.exit_code == 1
     size = record.stat().st_size
-    assert f"{record}:1: error: file is {size:,} bytes, over the limit of 100; split the record or raise --max-bytes" in (
-        result.stderr
-    )
+    expected = f"{record}:1: error: file is {size:,} bytes, over the limit of 100; split the record or raise"
+    assert expected in result.stderr
 
 
 def test_yaml_gets_the_text_checks_after_reading(tmp_path: Path):
