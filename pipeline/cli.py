@@ -89,14 +89,20 @@ def _as_click(error: MakeReportError) -> click.ClickException:
     return _Failed(error)
 
 
-class _MakeReport(click.Group):
-    """The command group; its ``invoke`` is the one place errors become exit codes and messages."""
+class _Command(click.Command):
+    """Every command's class; its ``invoke`` is the one place errors become exit codes and messages.
+
+    It runs inside the command's own context, so a usage error shows that command's usage line.
+    """
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except MakeReportError as exc:
-            raise _as_click(exc) from None
+            error = _as_click(exc)
+            if isinstance(error, click.UsageError):
+                error.ctx, error.cmd = ctx, self
+            raise error from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # the last resort: a bug, not bad input; say so plainly, without a traceback
@@ -108,6 +114,10 @@ class _MakeReport(click.Group):
                 err=True,
             )
             ctx.exit(EXIT_INVALID)
+
+
+class _MakeReport(click.Group):
+    command_class = _Command
 
 
 class ProgressBar:
