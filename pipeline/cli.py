@@ -7,6 +7,7 @@ Exit codes: 0 all good; 1 some record is invalid or an output could not be writt
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -319,9 +320,12 @@ def schema(manifest: bool) -> None:
 
 @main.command()
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yaml", "as_yaml", is_flag=True, help="Print a YAML record instead of JSON.")
 @limit_options
-def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int) -> None:
-    """Print a valid RECORD (text or JSON) as a JSON record that builds the same outputs."""
+def export(
+    record: Path, as_yaml: bool, strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int
+) -> None:
+    """Print a valid RECORD (text, JSON or YAML) as a JSON (or YAML) record that builds the same outputs."""
     from schemas.authored import authored_form
 
     limits = Limits(max_bytes=max_bytes, max_depth=max_depth)
@@ -329,7 +333,18 @@ def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: in
     _report([checked])
     if not checked.ok:
         sys.exit(EXIT_INVALID)
-    click.echo(authored_form(checked.outcome.article).model_dump_json(indent=1, exclude_none=True))
+    authored = authored_form(checked.outcome.article)
+    if not as_yaml:
+        click.echo(authored.model_dump_json(indent=1, exclude_none=True))
+        return
+    from ruamel.yaml import YAML
+
+    yaml = YAML(pure=True)  # fields in the model's order; strings that would read as other types are quoted
+    yaml.allow_unicode = True
+    yaml.width = 4096  # one line per value, as in a text record
+    stream = io.StringIO()
+    yaml.dump(authored.model_dump(mode="json", exclude_none=True), stream)
+    click.echo(stream.getvalue(), nl=False)
 
 
 @main.command()

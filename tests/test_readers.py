@@ -52,6 +52,18 @@ def test_yaml_record_reads_to_the_same_record_as_its_text(tmp_path: Path):
     assert again.stdout == exported.stdout
 
 
+def test_export_yaml_reads_back_to_the_same_record(tmp_path: Path):
+    exported = cli("export", SAMPLE)
+    as_yaml = cli("export", "--yaml", SAMPLE)
+    assert as_yaml.exit_code == 0, as_yaml.stderr
+    assert as_yaml.stdout.startswith("title: Tajikistani Internal Troops\n")
+    record = _write(tmp_path / "sample.yaml", as_yaml.stdout)
+    (tmp_path / "sources.toml").write_bytes((SAMPLE.parent / "sources.toml").read_bytes())
+    again = cli("export", record)
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout == exported.stdout
+
+
 def test_yaml_values_stay_as_written(tmp_path: Path):
     """No timestamp, number or YAML 1.1 boolean is turned into something else where text is expected."""
     record = _write(
