@@ -29,7 +29,7 @@ from typing import Any
 from pipeline import __version__
 from pipeline.assets import fonts_fingerprint, templates_dir
 from pipeline.diagnostics import Diagnostic, shown
-from pipeline.errors import ConfigurationError, Interrupted, OutputError
+from pipeline.errors import ConfigurationError, Interrupted, MakeReportError, OutputError
 from pipeline.read import Limits, file_sha256, forbidden_character, read_record
 from pipeline.render import (
     ArticleView,
@@ -117,8 +117,9 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     refused: list[Diagnostic] = field(default_factory=list)
-    #: The change report's counts and files, with ``--since``.
+    #: The change report's counts and files, with ``--since``, or why it could not be made.
     since: str | None = None
+    since_error: MakeReportError | None = None
 
     @property
     def failed(self) -> list[Checked]:
@@ -158,7 +159,10 @@ def run(options: BuildOptions, arguments: list[Path], progress: Progress | None 
     with _stopping(), _cluster(options) as executor:
         result = Builder(options, progress=progress, executor=executor).run(arguments)
     if options.since is not None:
-        result.since = _since(before, options.since, options.output)
+        try:
+            result.since = _since(before, options.since, options.output)
+        except MakeReportError as exc:  # the build itself is done: report it, then this
+            result.since_error = exc
     return result
 
 

@@ -301,6 +301,8 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
         click.echo(f"{len(result.failed)} records failed and were not built:", err=True)
         for record in result.failed:
             click.echo(f"  {record.source.label}", err=True)
+    if result.since_error:
+        raise result.since_error
     sys.exit(EXIT_INVALID if any(d.severity == "error" for d in diagnostics) else EXIT_OK)
 
 
