@@ -36,8 +36,11 @@ def cli(*args: str | Path) -> Result:
     return result
 
 
-def run_command(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run make-report in a child process, exactly as from a shell."""
+def run_command(*args: str | Path, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run make-report in a child process, exactly as from a shell.
+
+    The timeout only catches a hang: a loaded 2-core machine can take minutes for a batch.
+    """
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *[str(a) for a in args]],
