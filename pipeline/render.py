@@ -28,6 +28,7 @@ from pipeline.bidi import needs_isolation, plain
 from pipeline.chronology import combined
 from pipeline.context import ArticleView, article_view
 from pipeline.diagnostics import shown
+from pipeline.errors import ConfigurationError
 from pipeline.names import name_index
 from pipeline.scripts import direction, runs
 from schemas import Article
@@ -39,7 +40,7 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 MAX_EPOCH = 253402300799
 
 
-class EpochError(ValueError):
+class EpochError(ConfigurationError):
     """SOURCE_DATE_EPOCH is set to something that is not a usable date."""
 
 
