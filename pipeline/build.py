@@ -67,6 +67,7 @@ class BuildOptions:
     marking: str | None = None
     title: str = "Briefing handbook"
     strict: bool = False
+    require_complete: bool = False  # a record lacking fields its profile expects is invalid
     allow_missing_glyphs: bool = False
     limits: Limits = field(default_factory=Limits)
     jobs: int = field(default_factory=available_cpus)
@@ -110,7 +111,11 @@ class BuildResult:
 
 
 def check(
-    sources: list[Source], strict: bool = False, limits: Limits = Limits(), allow_missing_glyphs: bool = False
+    sources: list[Source],
+    strict: bool = False,
+    limits: Limits = Limits(),
+    allow_missing_glyphs: bool = False,
+    require_complete: bool = False,
 ) -> list[Checked]:
     """Read and validate every source; never raises for bad input."""
     results = []
@@ -123,6 +128,7 @@ def check(
                 media_dir=source.media_dir,
                 media_label=source.media_label,
                 strict=strict,
+                require_complete=require_complete,
                 allow_missing_glyphs=allow_missing_glyphs,
                 licence=credit.licence,
                 attribution=credit.attribution,
@@ -188,7 +194,11 @@ class Builder:
 
     def run(self, arguments: list[Path]) -> BuildResult:
         records = check(
-            discover(arguments), self.options.strict, self.options.limits, self.options.allow_missing_glyphs
+            discover(arguments),
+            self.options.strict,
+            self.options.limits,
+            self.options.allow_missing_glyphs,
+            self.options.require_complete,
         )
         self.result = result = BuildResult(records)
         valid = order_records(records, self.options.order)
@@ -565,6 +575,7 @@ def _record_entry(record: Checked) -> dict[str, Any]:
         "status": "ok" if article else "invalid",
         "warnings": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
         "errors": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
+        "missing_fields": len(article.infobox.missing) if article and article.infobox else 0 if article else None,
     }
 
 
