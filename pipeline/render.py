@@ -156,7 +156,7 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
     rows: dict[str, PanelRow] = {}
     groups = {group.family.casefold(): group for group in infobox.groups}
     for f in infobox.fields:
-        parts = split_family(f.key)
+        parts = profile.split(f.key)
         if parts is None:
             rows[fold_key(f.key)] = PanelRow(profile.label(f.key), [f.key], [PanelValue(f.value, field=f)])
             continue

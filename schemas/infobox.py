@@ -89,14 +89,15 @@ class Infobox(Model):
     def groups(self) -> list[FieldGroup]:
         """Numbered families, in order of first appearance; worked out, so not in a dump."""
         groups: dict[str, FieldGroup] = {}
+        profile = profile_for(self)
         for field in self.fields:
-            parts = split_family(field.key)
+            parts = profile.split(field.key)
             if parts is None:
                 continue
             family, index, _ = parts
             group = groups.setdefault(
                 family.casefold(),
-                FieldGroup(family=family, label=profile_for(self).family_label(family), entries=[]),
+                FieldGroup(family=family, label=profile.family_label(family), entries=[]),
             )
             entry = next((e for e in group.entries if e.index == index), None)
             if entry is None:

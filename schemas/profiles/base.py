@@ -155,6 +155,10 @@ class Profile:
                 return f"{known} ({variant['suffix']})"
         return words_label(key)
 
+    def split(self, key: str) -> tuple[str, int, str] | None:
+        """Like ``split_family``, but a key this profile lists is never a family (``Areatotalkm2``)."""
+        return None if fold_key(key) in self._by_key else split_family(key)
+
     def knows(self, key: str) -> bool:
         """True when the key has a label of its own here or in any profile (not made from its words)."""
         folded = fold_key(key)
@@ -225,7 +229,7 @@ class Profile:
                     if problem:
                         problems.append((f, problem))
                 continue
-            parts = split_family(f.key)
+            parts = self.split(f.key)
             family = self._families.get(fold_key(parts[0])) if parts else None
             if family is None:
                 continue
@@ -249,7 +253,7 @@ class Profile:
             if not f.value.strip():
                 continue
             present.add(fold_key(f.key))
-            parts = split_family(f.key)
+            parts = self.split(f.key)
             if parts is not None:
                 present.add(fold_key(parts[0]) + "*")
         lacking = []

@@ -240,7 +240,7 @@ def _quantity(text: str) -> tuple[Quantity, str | None]:
         if found:
             as_of, unit = int(found[1]), unit[: found.start()].strip()
     unit = " ".join(filter(None, [match["currency"], unit])) or None
-    note = note.strip() if note and note.strip() else None
+    note = note.strip() if note and note.strip() not in ("", str(as_of)) else None
     return Quantity(text=text, value=value, unit=unit, as_of=as_of, note=note), None
 
 
