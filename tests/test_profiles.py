@@ -532,3 +532,22 @@ def test_parsers_on_nearly_valid_values(name: str, text: str):
 
     value, _ = getattr(parsers, name)(text)
     assert (value if isinstance(value, str) else value.text) == text
+
+
+def test_values_that_do_not_parse_warn_in_any_profile(tmp_path: Path):
+    record = tmp_path / "r.txt"
+    record.write_text(
+        "= X =\n\nInfobox military unit\n- Dates: since the war\n- Size: a few hundred\n- Website: not a site\n\n"
+        "Text.\n",
+        encoding="utf-8",
+    )
+    result = cli("validate", record)
+    assert result.exit_code == 0
+    assert (
+        "r.txt:4: warning: infobox 'Dates': expected a date or a range such as '1941–1945' or '1993 – present', "
+        "got 'since the war'; shown as written\n"
+    ) in result.stderr
+    assert "r.txt:5: warning: infobox 'Size': expected a number such as '11,000', got 'a few hundred'" in result.stderr
+    assert "r.txt:6: warning: infobox 'Website': 'not a site' does not look like a web address" in result.stderr
+    strict = cli("validate", "--strict", record)
+    assert strict.exit_code == 1 and "r.txt:3: info: a military unit record" in strict.stderr
