@@ -164,7 +164,7 @@ class _Checker:
             line=raw.infobox_line,
             fields=fields,
             image=self.logo(shown) if shown else None,
-            typed=typed,
+            typed=typed.model_dump(mode="json") if typed is not None else None,
         )
 
     def completeness(self, profile: Profile, fields: list[InfoboxField]) -> None:

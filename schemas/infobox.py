@@ -7,18 +7,16 @@ output shows is always what the record says.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.keys import MAX_FAMILY_DIGITS, fold_key, split_family
-from schemas.profiles import GENERIC, profile_for, typed_values
+from schemas.profiles import GENERIC, profile_for
 
 __all__ = ["MAX_FAMILY_DIGITS", "family_label", "fold_key", "label_for", "split_family"]
 
 Line = Annotated[int | None, Field(default=None, ge=1)]
-#: Any profile's typed values (one pydantic model per module of schemas/profiles/).
-TypedValues = typed_values()
 
 
 def label_for(key: str) -> str:
@@ -76,9 +74,16 @@ class Infobox(Model):
     line: Line = None
     fields: list[InfoboxField] = Field(default_factory=list, description="in source order")
     image: MediaRef | None = Field(default=None, description="from a Logo or Image field, any template")
-    typed: TypedValues | None = Field(
-        default=None, description="values read by the profile's parsers; the text stays in 'fields'"
+    typed: dict[str, Any] | None = Field(
+        default=None,
+        description="values read by the profile's parsers, as its model dumps them; the text stays in 'fields'",
     )
+
+    @property
+    def values(self) -> BaseModel | None:
+        """The typed values as the profile's own model (``values.employees.as_of``); None for the generic one."""
+        model = profile_for(self).model
+        return model.model_validate(self.typed) if model is not None and self.typed is not None else None
 
     @property
     def missing(self) -> list[str]:

@@ -164,12 +164,12 @@ def profiles_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_record_validates_with_its_profile_and_no_warning(name: str):
     outcome = _validated(PROFILED / f"{name}.txt")
     assert outcome.article.infobox.profile == RECORDS[name][0]
-    assert outcome.article.infobox.typed.profile == RECORDS[name][0]
+    assert outcome.article.infobox.values.profile == RECORDS[name][0]
     assert [d for d in outcome.diagnostics if d.severity != "info"] == []
 
 
 def test_typed_values_law_enforcement():
-    agency = _validated(PROFILED / "national-gendarmerie.txt").article.infobox.typed
+    agency = _validated(PROFILED / "national-gendarmerie.txt").article.infobox.values
     assert (agency.formed.year, agency.formed.month, agency.formed.day) == (1791, 2, 16)
     assert (agency.employees.value, agency.employees.unit, agency.employees.as_of) == (101000, "active personnel", 2022)
     assert (agency.budget.value, agency.budget.unit, agency.budget.as_of) == (9_900_000_000, "€", 2022)
@@ -180,7 +180,7 @@ def test_typed_values_law_enforcement():
 
 
 def test_typed_values_military_unit():
-    unit = _validated(PROFILED / "coldstream-guards.txt").article.infobox.typed
+    unit = _validated(PROFILED / "coldstream-guards.txt").article.infobox.values
     assert (unit.dates.start.year, unit.dates.end, unit.dates.present) == (1650, None, True)
     assert (unit.size.value, unit.size.unit, unit.size.as_of) == (1100, "personnel", 2023)
     assert unit.battles.names[1] == "Battle of Waterloo" and len(unit.battles.names) == 5
@@ -192,20 +192,20 @@ def test_typed_values_military_unit():
 
 
 def test_typed_values_officeholder_person_settlement_agency():
-    rahmon = _validated(PROFILED / "emomali-rahmon.txt").article.infobox.typed
+    rahmon = _validated(PROFILED / "emomali-rahmon.txt").article.infobox.values
     assert (rahmon.term_start.year, rahmon.term_start.month, rahmon.term_start.day) == (1994, 11, 16)
     assert rahmon.birth_date.year == 1952 and rahmon.office == "President of Tajikistan"
-    ayni = _validated(PROFILED / "sadriddin-ayni.txt").article.infobox.typed
+    ayni = _validated(PROFILED / "sadriddin-ayni.txt").article.infobox.values
     assert (ayni.years_active.start.year, ayni.years_active.end.year) == (1896, 1954)
     assert ayni.notable_works.names == ["Odina", "Dokhunda", "Slaves", "Memoirs"]
     assert ayni.death_date.year == 1954
     city = _validated(PROFILED / "dushanbe.txt")
-    dushanbe = city.article.infobox.typed
+    dushanbe = city.article.infobox.values
     assert (dushanbe.population.value, dushanbe.population.as_of) == (1201800, 2020)
     assert (dushanbe.elevation_m.value, dushanbe.elevation_m.unit) == (706, "m")
     assert dushanbe.established.year == 1924
     assert city.article.infobox.image.file == "Flag of Dushanbe.png"  # the settlement's flag is its logo
-    ministry = _validated(PROFILED / f"{MINISTRY}.txt").article.infobox.typed
+    ministry = _validated(PROFILED / f"{MINISTRY}.txt").article.infobox.values
     assert [a.name for a in ministry.child_agencies] == ["Internal Troops", "Militsiya"]
     assert ministry.ministers[0].portfolio == "Minister of Internal Affairs"
 
@@ -326,8 +326,8 @@ def test_adding_a_profile_is_one_module(tmp_path: Path):
         "fields = [InfoboxField(key='Shipname', value='Aurora'), InfoboxField(key='Shiplaunched', value='1900')]\n"
         "p = choose(None, [f.key for f in fields])\n"
         "typed, problems = p.parse(fields)\n"
-        "box = Infobox(profile=p.name, fields=fields, typed=typed)\n"
-        "print(p.name, box.typed.launched.year, p.missing(fields), p.label('Shipname'))\n"
+        "box = Infobox(profile=p.name, fields=fields, typed=typed.model_dump(mode='json'))\n"
+        "print(p.name, box.values.launched.year, p.missing(fields), p.label('Shipname'))\n"
     )
     env = dict(os.environ, PYTHONPATH=str(tmp_path))
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -435,7 +435,7 @@ def test_export_round_trips(tmp_path: Path, name: str):
     record = tmp_path / f"{name}.json"
     record.write_text(exported.stdout, encoding="utf-8")
     before, after = _validated(PROFILED / f"{name}.txt").article, _validated(record).article
-    assert after.infobox.typed == before.infobox.typed
+    assert after.infobox.values == before.infobox.values and after.infobox.typed == before.infobox.typed
     assert [(f.key, f.value) for f in after.infobox.fields] == [(f.key, f.value) for f in before.infobox.fields]
 
 
@@ -444,7 +444,7 @@ def test_article_dump_reads_back_with_typed_values():
 
     article = _validated(PROFILED / "coldstream-guards.txt").article
     again = Article.model_validate_json(article.model_dump_json())
-    assert again == article and type(again.infobox.typed).__name__ == "MilitaryUnitValues"
+    assert again == article and type(again.infobox.values).__name__ == "MilitaryUnitValues"
 
 
 # -- parsers ----------------------------------------------------------------------------
@@ -551,3 +551,17 @@ def test_values_that_do_not_parse_warn_in_any_profile(tmp_path: Path):
     assert "r.txt:6: warning: infobox 'Website': 'not a site' does not look like a web address" in result.stderr
     strict = cli("validate", "--strict", record)
     assert strict.exit_code == 1 and "r.txt:3: info: a military unit record" in strict.stderr
+
+
+def test_json_record_may_not_write_typed_values(tmp_path: Path):
+    record = tmp_path / "r.json"
+    record.write_text(
+        '{"title": "X",\n "infobox": {"template": "military unit",\n  "fields": [],\n  "typed": {}}}\n',
+        encoding="utf-8",
+    )
+    result = cli("validate", record)
+    assert result.exit_code == 1
+    assert (
+        "r.json:4: error: infobox.typed: 'typed' is not a field of a record "
+        "(it is parsed from the infobox fields by the profile); remove it"
+    ) in result.stderr

@@ -63,7 +63,7 @@ def test_numbered_families_grouped():
 def test_law_enforcement_profile_is_typed():
     infobox = sample().infobox
     assert infobox.profile == "law enforcement agency"
-    agency = infobox.typed
+    agency = infobox.values
     assert agency.profile == "law enforcement agency"
     assert agency.agency_name == "Tajikistani Internal Troops"
     assert agency.gendarmerie.value is True and agency.gendarmerie.text == "yes"

@@ -13,9 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Iterable
-from typing import Annotated, Any, Union
-
-from pydantic import Field
+from typing import Any
 
 from schemas.keys import fold_key, split_family
 from schemas.profiles.base import COMMON_FAMILY_LABELS, COMMON_LABELS, Family, Key, Member, Profile
@@ -72,11 +70,3 @@ def by_id(name: str) -> Profile | None:
     """A profile by the name the command line uses: ``military-unit``, ``military unit`` or ``generic``."""
     folded = fold_key(name.replace("-", " "))
     return next((p for p in (*PROFILES, GENERIC) if fold_key(p.name) == folded), None)
-
-
-def typed_values() -> Any:
-    """The type of ``Infobox.typed``: any profile's values, told apart by their ``profile`` field."""
-    models = tuple(p.model for p in PROFILES if p.model is not None)
-    if len(models) == 1:
-        return models[0]
-    return Annotated[Union[models], Field(discriminator="profile")]  # noqa: UP007 - a tuple of types

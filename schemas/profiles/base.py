@@ -10,6 +10,7 @@ out from that listing, so a new template is one new module.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -105,7 +106,6 @@ class Profile:
     _by_key: dict[str, Key] = field(init=False, repr=False)
     _families: dict[str, Family] = field(init=False, repr=False)
     _rank: dict[str, int] = field(init=False, repr=False)
-    model: type[BaseModel] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_key, self._families, self._rank = {}, {}, {}
@@ -121,7 +121,6 @@ class Profile:
                 else:
                     self._by_key[name] = entry
                     self._rank[name] = rank
-        self.model = self._make_model() if self.typed else None
 
     # -- identity -----------------------------------------------------------------
     @property
@@ -207,6 +206,11 @@ class Profile:
         return entry is not None and entry.keyword
 
     # -- typed values -----------------------------------------------------------------
+    @functools.cached_property
+    def model(self) -> type[BaseModel] | None:
+        """The pydantic model of the typed values, made on first use (only the profiles a batch meets)."""
+        return self._make_model() if self.typed else None
+
     def parse(self, fields: list[Any]) -> tuple[BaseModel | None, list[tuple[Any, str]]]:
         """Fields (``key``, ``value``) -> the typed model and the problems as (field, words).
 

@@ -29,7 +29,7 @@ MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if na
 class Value(BaseModel):
     """A typed value: the text as written, and what was read from it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # built with the first profile model
     text: str = Field(description="as written in the record")
 
 
