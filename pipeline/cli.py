@@ -537,7 +537,7 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
     except DiffError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INVALID)
-    _report(checked)
+    _report(checked, info=False)
     try:
         written = write_report(changes, output)
     except OutputError as exc:
