@@ -71,6 +71,7 @@ class BuildOptions:
     marking: str | None = None
     title: str = "Briefing handbook"
     strict: bool = False
+    require_complete: bool = False  # a record lacking fields its profile expects is invalid
     allow_missing_glyphs: bool = False
     limits: Limits = field(default_factory=Limits)
     jobs: int = field(default_factory=available_cpus)
@@ -262,7 +263,11 @@ def _since(before: Any, old: Path, output: Path) -> str:
 
 
 def check(
-    sources: list[Source], strict: bool = False, limits: Limits = Limits(), allow_missing_glyphs: bool = False
+    sources: list[Source],
+    strict: bool = False,
+    limits: Limits = Limits(),
+    allow_missing_glyphs: bool = False,
+    require_complete: bool = False,
 ) -> list[Checked]:
     """Read and validate every source; never raises for bad input."""
     results = []
@@ -274,6 +279,7 @@ def check(
                 source_name=source.name,
                 media_dir=source.media_dir,
                 media_label=source.media_label,
+                require_complete=require_complete,
                 allow_missing_glyphs=allow_missing_glyphs,
                 licence=credit.licence,
                 attribution=credit.attribution,
@@ -341,7 +347,11 @@ class Builder:
 
     def run(self, arguments: list[Path]) -> BuildResult:
         records = check(
-            discover(arguments), self.options.strict, self.options.limits, self.options.allow_missing_glyphs
+            discover(arguments),
+            self.options.strict,
+            self.options.limits,
+            self.options.allow_missing_glyphs,
+            self.options.require_complete,
         )
         self.result = result = BuildResult(records)
         valid = order_records(records, self.options.order)
@@ -722,6 +732,7 @@ def _record_entry(record: Checked) -> RecordEntry:
         status="ok" if article else "invalid",
         warnings=[f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
         errors=[f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
+        missing_fields=(len(article.infobox.missing) if article.infobox else 0) if article else None,
     )
 
 

@@ -52,6 +52,13 @@ def limit_options(function):
     return click.option("--strict", is_flag=True, help="Treat warnings as errors.")(function)
 
 
+require_complete_option = click.option(
+    "--require-complete",
+    is_flag=True,
+    help="Treat a record that lacks fields its infobox profile expects as invalid (the completeness report).",
+)
+
+
 def _sources(sources: tuple[Path, ...]) -> list[Path]:
     if sources:
         return list(sources)
@@ -61,11 +68,12 @@ def _sources(sources: tuple[Path, ...]) -> list[Path]:
     return [default]
 
 
-def _report(records: list[Checked]) -> None:
+def _report(records: list[Checked], info: bool = True) -> None:
+    """Every problem once; ``info`` False leaves out the completeness report (``build`` counts it instead)."""
     seen = set()
     for record in records:
         for diagnostic in record.outcome.diagnostics:
-            if diagnostic not in seen:
+            if diagnostic not in seen and (info or diagnostic.severity != "info"):
                 seen.add(diagnostic)
                 click.echo(str(diagnostic), err=True)
 
@@ -162,16 +170,27 @@ def main() -> None:
 
 @main.command()
 @sources_argument
+@require_complete_option
 @limit_options
 def validate(
-    sources: tuple[Path, ...], strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int
+    sources: tuple[Path, ...],
+    require_complete: bool,
+    strict: bool,
+    allow_missing_glyphs: bool,
+    max_bytes: int,
+    max_depth: int,
 ) -> None:
-    """Check records and report every problem as FILE:LINE: error|warning: message.
+    """Check records and report every problem as FILE:LINE: error|warning|info: message.
+
+    Info lines are the completeness report: fields a record's infobox profile
+    expects that it lacks. They never make a record invalid unless
+    --require-complete is given.
 
     SOURCES are record files or folders (default: records/).
     """
     found = find(_sources(sources))
-    records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth), allow_missing_glyphs)
+    limits = Limits(max_bytes=max_bytes, max_depth=max_depth)
+    records = check(found, strict, limits, allow_missing_glyphs, require_complete)
     _report(records)
     invalid = [r for r in records if not r.ok]
     click.echo(f"{len(records) - len(invalid)} of {len(records)} records valid", err=True)
@@ -231,6 +250,7 @@ def validate(
     help="Render fact sheets on a Dask cluster, e.g. tcp://HOST:8786 (needs make-report[cluster]).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still reported.")
+@require_complete_option
 @limit_options
 def build(
     sources: tuple[Path, ...],
@@ -247,6 +267,7 @@ def build(
     jobs: int | None,
     scheduler: str | None,
     quiet: bool,
+    require_complete: bool,
     strict: bool,
     allow_missing_glyphs: bool,
     max_bytes: int,
@@ -263,6 +284,7 @@ def build(
         marking=marking,
         title=title,
         strict=strict,
+        require_complete=require_complete,
         allow_missing_glyphs=allow_missing_glyphs,
         limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
         jobs=jobs or (0 if scheduler else available_cpus()),
@@ -287,12 +309,20 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
     """Every problem (``--strict`` applied once, to all of them), what was built, which records failed."""
     diagnostics = result.diagnostics(options.strict)
     for diagnostic in diagnostics:
+        if diagnostic.severity == "info":  # the completeness report: counted below, listed by validate
+            continue
         click.echo(str(diagnostic), err=True)
     valid = len(result.records) - len(result.failed)
     if not quiet:
+        incomplete = sum(1 for r in result.records if any(d.severity == "info" for d in r.outcome.diagnostics))
         click.echo(
             f"built {valid} of {len(result.records)} records into {shown(options.output)}/: "
-            f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
+            f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)"
+            + (
+                f"; records lacking fields their infobox usually has: {incomplete} (validate lists them)"
+                if incomplete
+                else ""
+            ),
             err=True,
         )
     if result.since:
@@ -307,13 +337,43 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
 
 
 @main.command()
+@click.option(
+    "--profile",
+    "profile_name",
+    metavar="NAME",
+    default=None,
+    help="Print the JSON Schema of one infobox profile's typed values instead, e.g. military-unit.",
+)
+@click.option("--list-profiles", is_flag=True, help="List the infobox profiles: name, templates, expected fields.")
 @click.option("--manifest", is_flag=True, help="Print the schema of manifest.json (schemas.manifest.Manifest) instead.")
-def schema(manifest: bool) -> None:
+def schema(profile_name: str | None, list_profiles: bool, manifest: bool) -> None:
     """Print the JSON Schema of a record authored as JSON or YAML (schemas.AuthoredArticle)."""
     if manifest:
         from schemas.manifest import Manifest
 
         click.echo(json.dumps(Manifest.model_json_schema(), indent=2, ensure_ascii=False))
+        return
+    if list_profiles:
+        from schemas.profiles import GENERIC, PROFILES
+
+        for profile in (*PROFILES, GENERIC):
+            templates = ", ".join(f"Infobox {t}" for t in (profile.name, *profile.templates))
+            if profile is GENERIC:
+                templates = "any other template, or a bare Infobox that no profile's keys match"
+            expected = ", ".join(profile.expected) or "-"
+            click.echo(f"{profile.id}\t{templates}\texpects: {expected}")
+        return
+    if profile_name is not None:
+        from schemas.profiles import GENERIC, PROFILES, by_id
+
+        profile = by_id(profile_name)
+        if profile is None or profile.model is None:
+            names = ", ".join(p.id for p in PROFILES)
+            what = "keeps no typed values" if profile is GENERIC else "is not a profile"
+            raise click.BadParameter(f"'{shown(profile_name)}' {what}; choose from {names}", param_hint="--profile")
+        document = profile.model.model_json_schema()
+        document = {**document, "title": f"Infobox {profile.name}", "description": profile.description}
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
     from schemas.authored import AuthoredArticle
 
@@ -373,7 +433,7 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
             raise click.UsageError(f"{shown(new)} is a records folder; name the folder for the report with -o DIR")
         output = new
     changes, checked = compare_builds(old, new)
-    _report(checked)
+    _report(checked, info=False)
     written = write_report(changes, output)
     click.echo(
         f"{len(changes.added)} added, {len(changes.removed)} removed, {len(changes.renamed)} renamed, "

@@ -21,8 +21,7 @@ from pipeline.chronology import Event, events
 from pipeline.crosslinks import RecordLinks, link
 from pipeline.media import Media
 from pipeline.media import load as load_media
-from schemas import Article, Infobox, InfoboxField, ScriptText, Section, fold_key, label_for, split_family
-from schemas.infobox import LAW_ENFORCEMENT_ORDER
+from schemas import Article, Infobox, InfoboxField, ScriptText, Section, fold_key, profile_for, split_family
 
 # -- the key-facts panel -----------------------------------------------------------
 
@@ -55,15 +54,16 @@ class PanelRow:
 
 
 def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
-    """Key-facts rows: numbered families as one row; a known profile's fields first."""
+    """Key-facts rows: numbered families as one row, in the order the record's profile ranks them."""
     if infobox is None:
         return []
+    profile = profile_for(infobox)
     rows: dict[str, PanelRow] = {}
     groups = {group.family.casefold(): group for group in infobox.groups}
     for f in infobox.fields:
-        parts = split_family(f.key)
+        parts = profile.split(f.key)
         if parts is None:
-            rows[fold_key(f.key)] = PanelRow(f.label, [f.key], [PanelValue(f.value, field=f)])
+            rows[fold_key(f.key)] = PanelRow(profile.label(f.key), [f.key], [PanelValue(f.value, field=f)])
             continue
         family = parts[0].casefold()
         if f"{family}*" in rows:
@@ -75,17 +75,12 @@ def panel_rows(infobox: Infobox | None) -> list[PanelRow]:
                 (e for e in entry.fields if split_family(e.key)[2].casefold() in ("", "name")),
                 entry.fields[0],
             )
-            notes = [
-                Note(label_for(split_family(e.key)[2] or e.key), e.value, e) for e in entry.fields if e is not main
-            ]
+            notes = [Note(profile.entry_label(e.key), e.value, e) for e in entry.fields if e is not main]
             values.append(PanelValue(main.value, notes, main))
         keys = [e.key for entry in group.entries for e in entry.fields]
-        rows[f"{family}*"] = PanelRow(group.label, keys, values)
-    if infobox.profile == "law enforcement agency":
-        rank = {key: i for i, key in enumerate(LAW_ENFORCEMENT_ORDER)}
-        ordered = sorted(enumerate(rows), key=lambda pair: (rank.get(pair[1], len(rank)), pair[0]))
-        return [rows[key] for _, key in ordered]
-    return list(rows.values())
+        rows[f"{family}*"] = PanelRow(profile.family_label(group.family), keys, values)
+    ordered = sorted(enumerate(rows), key=lambda pair: (profile.rank(pair[1]), pair[0]))
+    return [rows[key] for _, key in ordered]
 
 
 def keywords(article: Article) -> list[str]:
@@ -95,8 +90,9 @@ def keywords(article: Article) -> list[str]:
     if infobox:
         if infobox.profile or infobox.template:
             words.append(infobox.profile or infobox.template)
+        profile = profile_for(infobox)
         for f in infobox.fields:
-            if fold_key(f.key) in ("country", "headquarters", "parentagency") and f.value:
+            if profile.is_keyword(f.key) and f.value:
                 words.append(f.value)
     return list(dict.fromkeys(plain(w) for w in words))
 

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+#: "info" is advice that never makes a record invalid (the completeness report); ``--strict``
+#: promotes warnings only.
+Severity = Literal["error", "warning", "info"]
 
 #: What cannot be shown as it is in a one-line message or an XML output: control
 #: characters (a newline would split a message), bidi controls (they reorder what
@@ -59,7 +61,9 @@ class Diagnostic:
         return f"{shown(self.path)}:{self.line}: {self.severity}: {shown(self.message)}"
 
     def as_error(self) -> Diagnostic:
-        """The same problem, promoted to an error (``--strict``)."""
+        """The same problem, promoted to an error (``--strict``); info stays info, it is advice."""
+        if self.severity == "info":
+            return self
         return Diagnostic(self.path, self.line, "error", self.message)
 
 

@@ -8,7 +8,6 @@ written); ``--strict`` turns them into errors in :func:`pipeline.build.check`.
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -38,28 +37,10 @@ from pipeline.scripts import RTL_SCRIPTS, lang_for, main_script
 from schemas import Article, Infobox, InfoboxField, ListBlock, ListItem, Paragraph, Section
 from schemas.article import Provenance, ScriptText
 from schemas.authored import WORKED_OUT, AuthoredArticle
-from schemas.infobox import (
-    MAX_FAMILY_DIGITS,
-    Activity,
-    DayOfYear,
-    Flag,
-    LawEnforcementAgency,
-    MediaRef,
-    Number,
-    PartialDate,
-    Person,
-    fold_key,
-    split_family,
-)
+from schemas.infobox import MAX_FAMILY_DIGITS, MediaRef, fold_key, split_family
+from schemas.profiles import Profile, choose, parsers
 
 NATIVE_NAME_KEYS = ("nativename", "nativenamea", "commonnativename", "nativename1")
-IMAGE_KEYS = ("logo", "image", "insignia", "flag", "seal")
-#: Counts such as Employees: more digits than this is no count (and Python refuses
-#: to convert integers of more than 4,300 digits at all).
-MAX_NUMBER_DIGITS = 18
-_MONTHS = {name.casefold(): i for i, name in enumerate(calendar.month_name) if name} | {
-    name.casefold(): i for i, name in enumerate(calendar.month_abbr) if name
-}
 
 
 @dataclass(frozen=True)
@@ -69,6 +50,7 @@ class Options:
     source_name: str | None = None  # how outputs name the source (messages use the path as given)
     media_dir: Path | None = None
     media_label: str | None = None  # how messages name the media folder
+    require_complete: bool = False  # the completeness report's findings are errors, not info
     allow_missing_glyphs: bool = False  # a character no font has is a warning, not an error
     licence: str | None = None
     attribution: str | None = None
@@ -153,6 +135,7 @@ class _Checker:
 
     # -- infobox --------------------------------------------------------------
     def infobox(self) -> Infobox:
+        """The fields as written, read by the record's profile: typed values, the logo, what is missing."""
         raw = self.raw
         fields = [InfoboxField(key=f.key, value=f.value, line=f.line) for f in raw.infobox]
         too_long = re.compile(rf"[A-Za-z]+\d{{{MAX_FAMILY_DIGITS + 1},}}[A-Za-z_]*")
@@ -165,148 +148,41 @@ class _Checker:
                     "it is shown as a row of its own, not with its family",
                 )
         template = raw.infobox_template
-        keys = {fold_key(f.key) for f in fields}
-        profile = None
-        agency = None
-        if (template and fold_key(template) == "lawenforcementagency") or (template is None and "agencyname" in keys):
-            profile = "law enforcement agency"
-            agency = self.agency(fields)
-        image = agency.logo if agency else None
-        if image is None:
-            first = next((f for f in fields if fold_key(f.key) in IMAGE_KEYS and f.value), None)
-            image = self.logo(first) if first else None
+        profile = choose(template, [f.key for f in fields])
+        typed, problems = profile.parse(fields)
+        shown = profile.image_field(fields)
+        for f, problem in problems:
+            if f is not shown:  # the logo's own check below says it, with the media folder
+                self.warn(f.line, f"infobox '{f.key}': {problem}")
+        self.completeness(profile, fields)
         return Infobox(
-            template=template, profile=profile, line=raw.infobox_line, fields=fields, image=image, agency=agency
+            template=template,
+            profile=profile.name if profile.typed else None,
+            line=raw.infobox_line,
+            fields=fields,
+            image=self.logo(shown) if shown else None,
+            typed=typed.model_dump(mode="json") if typed is not None else None,
         )
 
-    def agency(self, fields: list[InfoboxField]) -> LawEnforcementAgency:
-        plain = {
-            "agencyname": "agency_name",
-            "country": "country",
-            "headquarters": "headquarters",
-            "parentagency": "parent_agency",
-            "activitytype": "activity_type",
-            "motto": "motto",
-        }
-        data: dict = {"people": [], "activities": [], "anniversaries": []}
-        people: dict[int, Person] = {}
-        for f in fields:
-            key = fold_key(f.key)
-            if not f.value:
-                continue
-            if key in plain:
-                data[plain[key]] = f.value
-            elif key in NATIVE_NAME_KEYS:
-                data.setdefault("native_name", f.value)
-            elif key in ("gendarmerie", "police"):
-                data[key] = self.flag(f)
-            elif key == "logo":
-                data["logo"] = self.logo(f)
-            elif key in ("formed", "formedyear"):
-                data["formed"] = self.partial_date(f)
-            elif key == "employees":
-                data["employees"] = self.number(f)
-            elif key == "website":
-                data["website"] = self.website(f)
-            elif (parts := split_family(f.key)) is not None:
-                family, index, attribute = parts
-                family, attribute = family.casefold(), attribute.casefold()
-                if family == "person" and attribute in ("name", "title"):
-                    person = people.setdefault(index, Person(index=index))
-                    setattr(person, attribute, f.value)
-                elif family == "activity" and attribute == "name":
-                    data["activities"].append(Activity(index=index, name=f.value))
-                elif family == "anniversary" and attribute == "":
-                    data["anniversaries"].append(self.day_of_year(f, index))
-        data["people"] = [people[i] for i in sorted(people)]
-        return LawEnforcementAgency(**data)
-
-    def flag(self, f: InfoboxField) -> Flag:
-        value = {"yes": True, "y": True, "true": True, "no": False, "n": False, "false": False}.get(
-            f.value.strip().casefold()
+    def completeness(self, profile: Profile, fields: list[InfoboxField]) -> None:
+        """The completeness report: the fields the profile expects that the record lacks (info, or errors)."""
+        missing = profile.missing(fields)
+        if not missing:
+            return
+        article = "an" if profile.name[:1] in "aeiou" else "a"
+        message = (
+            f"{article} {profile.name} record usually has {', '.join(profile.expected)}: "
+            f"this one lacks {', '.join(missing)}"
         )
-        if value is None:
-            self.warn(f.line, f"infobox '{f.key}': expected yes or no, got '{f.value}'; shown as written")
-        return Flag(text=f.value, value=value)
-
-    def day_of_year(self, f: InfoboxField, index: int) -> DayOfYear:
-        match = re.fullmatch(
-            r"(?:(?P<m1>[A-Za-z]+)\.? (?P<d1>\d{1,2})|(?P<d2>\d{1,2}) (?P<m2>[A-Za-z]+)\.?)"
-            r"(?:\s*\((?P<label>[^()]+)\))?",
-            f.value.strip(),
-        )
-        if match:
-            month = _MONTHS.get((match["m1"] or match["m2"]).casefold())
-            day = int(match["d1"] or match["d2"])
-            if month and 1 <= day <= calendar.monthrange(2024, month)[1]:
-                label = match["label"].strip() if match["label"] else None
-                return DayOfYear(index=index, text=f.value, month=month, day=day, label=label)
-        self.warn(
-            f.line,
-            f"infobox '{f.key}': expected a day of the year such as 'November 10 (Police Day)', "
-            f"got '{f.value}'; shown as written",
-        )
-        return DayOfYear(index=index, text=f.value)
-
-    def partial_date(self, f: InfoboxField) -> PartialDate:
-        text = f.value.strip()
-        if re.fullmatch(r"\d{3,4}", text):
-            return PartialDate(text=f.value, year=int(text))
-        patterns = (
-            r"(?P<d>\d{1,2}) (?P<m>[A-Za-z]+) (?P<y>\d{3,4})",
-            r"(?P<m>[A-Za-z]+) (?P<d>\d{1,2}), (?P<y>\d{3,4})",
-            r"(?P<y>\d{4})-(?P<mn>\d{2})-(?P<d>\d{2})",
-            r"(?P<m>[A-Za-z]+) (?P<y>\d{3,4})",
-        )
-        for pattern in patterns:
-            match = re.fullmatch(pattern, text)
-            if not match:
-                continue
-            groups = match.groupdict()
-            month = int(groups["mn"]) if groups.get("mn") else _MONTHS.get((groups.get("m") or "").casefold())
-            day = int(groups["d"]) if groups.get("d") else None
-            year = int(groups["y"])
-            if month and 1 <= month <= 12 and (day is None or 1 <= day <= calendar.monthrange(year or 4, month)[1]):
-                return PartialDate(text=f.value, year=year, month=month, day=day)
-        self.warn(f.line, f"infobox '{f.key}': expected a year or a date, got '{f.value}'; shown as written")
-        return PartialDate(text=f.value)
-
-    def number(self, f: InfoboxField) -> Number:
-        match = re.fullmatch(
-            r"(?:about |approx\.? |c\. ?|~)?(\d{1,3}(?:[, ]\d{3})+|\d+)\+?(?:\s*\(.*\))?", f.value.strip()
-        )
-        digits = re.sub(r"[, ]", "", match[1]) if match else ""
-        if match and len(digits) > MAX_NUMBER_DIGITS:
-            self.warn(
-                f.line,
-                f"infobox '{f.key}': a number of {len(digits):,} digits is too long for a count "
-                f"(at most {MAX_NUMBER_DIGITS}); shown as written",
-            )
-            return Number(text=f.value, value=None)
-        if match:
-            return Number(text=f.value, value=int(digits))
-        self.warn(
-            f.line,
-            f"infobox '{f.key}': expected a number such as '11,000', got '{f.value}'; shown as written",
-        )
-        return Number(text=f.value, value=None)
-
-    def website(self, f: InfoboxField) -> str:
-        if not re.fullmatch(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?", f.value.strip()):
-            self.warn(f.line, f"infobox '{f.key}': '{f.value}' does not look like a web address")
-        return f.value
+        if self.options.require_complete:
+            message += "; add them, or leave out --require-complete"
+        severity = "error" if self.options.require_complete else "info"
+        self.diagnostics.append(Diagnostic(self.raw.path, self.raw.infobox_line or 1, severity, message))
 
     def logo(self, f: InfoboxField) -> MediaRef:
-        name = re.sub(r"^(?:File|Image):", "", f.value.strip(), flags=re.IGNORECASE).strip()
-        unsafe = (
-            not name
-            or "/" in name
-            or "\\" in name
-            or name.startswith(".")
-            or ":" in name
-            or Path(name).suffix.casefold() not in MEDIA_SUFFIXES
-        )
-        if unsafe:
+        named, problem = parsers.file(f.value)
+        name = named.name or ""
+        if problem or Path(name).suffix.casefold() not in MEDIA_SUFFIXES:
             self.warn(
                 f.line,
                 f"infobox '{f.key}': '{f.value}' is not an image file name ('File:Name.png') in the "

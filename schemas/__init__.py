@@ -14,11 +14,11 @@ from schemas.authored import AuthoredArticle, authored_form
 from schemas.infobox import (
     Infobox,
     InfoboxField,
-    LawEnforcementAgency,
     fold_key,
     label_for,
     split_family,
 )
+from schemas.profiles import Profile, profile_for
 
 __all__ = [
     "Article",
@@ -26,15 +26,16 @@ __all__ = [
     "Block",
     "Infobox",
     "InfoboxField",
-    "LawEnforcementAgency",
     "ListBlock",
     "ListItem",
     "Paragraph",
+    "Profile",
     "Provenance",
     "ScriptText",
     "Section",
     "authored_form",
     "fold_key",
     "label_for",
+    "profile_for",
     "split_family",
 ]

@@ -61,6 +61,8 @@ WORKED_OUT = {
     "profile": "it follows from the infobox template and fields",
     "image": "write the image as a 'Logo' or 'Image' field",
     "agency": "it is parsed from the infobox fields",
+    "typed": "it is parsed from the infobox fields by the profile",
+    "missing": "the completeness report is worked out from the profile",
     "groups": "numbered fields such as 'Person1Name' are grouped by themselves",
     "label": "labels are made from the key",
 }

@@ -70,6 +70,11 @@ class RecordEntry(_Model):
     status: Literal["ok", "invalid"] = Field(description="ok: built; invalid: left out (see errors)")
     warnings: list[str] = Field(description="'line N: message', as validate reports them")
     errors: list[str] = Field(description="'line N: message'; a record with errors is not built")
+    missing_fields: int | None = Field(
+        default=None,
+        description="how many fields the record's infobox profile expects and it lacks (the completeness report); "
+        "0 with no infobox, null for an invalid record",
+    )
 
 
 class BuildSettings(_Model):

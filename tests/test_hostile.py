@@ -129,7 +129,7 @@ def test_validate_whole_corpus_as_a_process(corpus: Path):
     assert "Traceback" not in done.stderr
     *diagnostics, summary = done.stderr.splitlines()
     assert summary == f"{len(ACCEPTED)} of {len(CASES)} records valid"
-    pattern = re.compile(rf"{re.escape(str(corpus))}/[a-z0-9.-]+\.txt:\d+: (error|warning): \S")
+    pattern = re.compile(rf"{re.escape(str(corpus))}/[a-z0-9.-]+\.txt:\d+: (error|warning|info): \S")
     assert all(pattern.match(line) for line in diagnostics), done.stderr
     failed = {Path(line.split(":", 1)[0]).name for line in diagnostics if ": error: " in line}
     assert failed == {c.file for c in REJECTED}

@@ -63,7 +63,8 @@ def test_numbered_families_grouped():
 def test_law_enforcement_profile_is_typed():
     infobox = sample().infobox
     assert infobox.profile == "law enforcement agency"
-    agency = infobox.agency
+    agency = infobox.values
+    assert agency.profile == "law enforcement agency"
     assert agency.agency_name == "Tajikistani Internal Troops"
     assert agency.gendarmerie.value is True and agency.gendarmerie.text == "yes"
     assert agency.police.value is True
@@ -73,12 +74,13 @@ def test_law_enforcement_profile_is_typed():
     ]
     assert agency.activity_type == "Battle"
     assert [a.name for a in agency.activities] == ["Tajikistani Civil War"]
-    first, second = agency.anniversaries
+    first, second = (a.date for a in agency.anniversaries)
     assert (first.month, first.day, first.label) == (11, 10, "Day of the Tajik Police")
     assert first.text == "November 10 (Day of the Tajik Police)"
     assert (second.month, second.day, second.label) == (4, 10, None)
     assert agency.logo.text == "File:Police of Tajikistan.png"
-    assert agency.logo.file is None  # not in records/media: warned, not loaded
+    assert agency.logo.name == "Police of Tajikistan.png"
+    assert infobox.image.file is None  # not in records/media: warned, not loaded
 
 
 def test_sections_blocks_and_nested_list():

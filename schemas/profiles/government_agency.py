@@ -1,0 +1,65 @@
+"""Wikipedia's "Infobox government agency": ministries, departments, state committees."""
+
+from schemas.profiles import parsers
+from schemas.profiles.base import Family, Key, Member, Profile
+
+PROFILE = Profile(
+    name="government agency",
+    description="A ministry, department, committee or other agency of a government.",
+    templates=("agency", "ministry", "government department", "state agency"),
+    signature={
+        "agencyname": 1,
+        "jurisdiction": 2,
+        "parentdepartment": 3,
+        "agencytype": 2,
+        "keydocument*": 2,
+        "minister*": 2,
+        "deputyminister*": 2,
+        "chief*": 1,
+        "preceding*": 1,
+        "superseding": 1,
+        "child*": 1,
+        "parentagency": 1,
+    },
+    image_keys=("logo", "seal"),
+    entries=[
+        Key("agencyname", "agency_name", label="Agency name"),
+        Key("nativename", "native_name", label="Native name", aliases=("nativenamea",)),
+        Key("nativenamer", "native_name_romanised", label="Native name (romanised)"),
+        Key("agencytype", "agency_type", label="Type", aliases=("type",)),
+        Key("jurisdiction", "jurisdiction", label="Jurisdiction", keyword=True, expected=True),
+        Key("headquarters", "headquarters", label="Headquarters", keyword=True, expected=True),
+        Key("formed", "formed", parsers.partial_date, label="Formed", expected=True),
+        Family("preceding", "preceding", "Preceding agencies", members=(Member("", "name"),)),
+        Key("dissolved", "dissolved", parsers.partial_date, label="Dissolved"),
+        Key("superseding", "superseding", label="Superseding agency"),
+        Key("employees", "employees", parsers.quantity, label="Employees", expected=True),
+        Key("budget", "budget", parsers.quantity, label="Annual budget", expected=True),
+        Family(
+            "minister",
+            "ministers",
+            "Ministers responsible",
+            members=(Member("name", "name", label="Name"), Member("pfo", "portfolio", label="Portfolio")),
+        ),
+        Family(
+            "deputyminister",
+            "deputy_ministers",
+            "Deputy ministers",
+            members=(Member("name", "name", label="Name"), Member("pfo", "portfolio", label="Portfolio")),
+        ),
+        Family(
+            "chief",
+            "executives",
+            "Agency executives",
+            members=(Member("name", "name", label="Name"), Member("position", "position", label="Position")),
+            expected=True,
+        ),
+        Key("parentdepartment", "parent_department", label="Parent department", keyword=True),
+        Key("parentagency", "parent_agency", label="Parent agency", keyword=True),
+        Family("child", "child_agencies", "Child agencies", members=(Member("agency", "name", label="Agency"),)),
+        Family("keydocument", "key_documents", "Key documents", members=(Member("", "name"),)),
+        Key("website", "website", parsers.url, label="Website"),
+        Key("logo", "logo", parsers.file, label="Logo"),
+        Key("seal", "seal", parsers.file, label="Seal"),
+    ],
+)
