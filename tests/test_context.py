@@ -48,7 +48,8 @@ def test_panel_rows_are_label_and_value_parts_as_written():
     commanders = by_label["Commanders"]
     assert commanders.keys == ["Commander1", "Commander1Label", "Commander2", "Commander2Label"]
     assert [v.text for v in commanders.values] == ["Captain A. Example", "Commander B. Example"]
-    assert [(n.label, n.text) for n in commanders.values[0].notes] == [("Label", "Commanding officer")]
+    # the military-unit profile labels a commander's Label field "Role"
+    assert [(n.label, n.text) for n in commanders.values[0].notes] == [("Role", "Commanding officer")]
     assert commanders.values[0].field.key == "Commander1"  # the source field, for its cross-links
     # values are the source text, never reformatted (markup stays text for the template to escape)
     assert by_label["Motto"].values[0].text == "Φυλάσσω & <προσέχω>"

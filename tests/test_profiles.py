@@ -295,7 +295,7 @@ def test_template_aliases_and_unknown_templates(tmp_path: Path):
 
 
 def test_unknown_template_keeps_source_order_and_generic_labels(tmp_path: Path):
-    from pipeline.render import panel_rows
+    from pipeline.context import panel_rows
 
     record = tmp_path / "r.txt"
     record.write_text(
