@@ -416,7 +416,7 @@ class Builder:
         """Write one output (unless the file already holds these bytes) and list it with its own sources."""
         label = records[0].source.label if records else name
         self.result.refused += [
-            Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}") for url in made.refused
+            Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}", code="MR110") for url in made.refused
         ]
         digest = sha256(made.data)
         entry: dict[str, Any] = {"path": name, "kind": kind, "size": len(made.data), "sha256": digest}

@@ -163,20 +163,22 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
         match = re.search(r"at line (\d+)", str(exc))
         line = int(match.group(1)) if match else 1
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        return {}, [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax")]
+        return {}, [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR090")]
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return {}, [Diagnostic(label, line, "error", "bytes that are not UTF-8; save the file as UTF-8")]
+        return {}, [Diagnostic(label, line, "error", "bytes that are not UTF-8; save the file as UTF-8", code="MR091")]
     except RecursionError:
         reason = "values nested too deeply; sources.toml holds only [defaults] and [records] tables of text"
-        return {}, [Diagnostic(label, 1, "error", reason)]
+        return {}, [Diagnostic(label, 1, "error", reason, code="MR091")]
     except OSError as exc:
-        return {}, [Diagnostic(label, 1, "error", f"cannot read the file: {exc.strerror}")]
+        return {}, [Diagnostic(label, 1, "error", f"cannot read the file: {exc.strerror}", code="MR091")]
     lines = _Lines(text)
     problems = []
     for key in table:
         if key not in ("defaults", "records"):
-            problems.append(lines.error(label, [key], f"unknown table '{key}'; use [defaults] and [records.\"FILE\"]"))
+            problems.append(
+                lines.error(label, [key], f"unknown table '{key}'; use [defaults] and [records.\"FILE\"]", code="MR092")
+            )
     sections: list[tuple[list[str], object]] = [(["defaults"], table.get("defaults", {}))]
     records = table.get("records", {})
     if isinstance(records, dict):
@@ -189,14 +191,17 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
                         ["records", name],
                         f'[records."{name}"] names no file in this folder; check the spelling '
                         "(the record gets the [defaults] credit)",
+                        code="MR093",
                     )
                 )
     else:
-        problems.append(lines.error(label, ["records"], 'records must be a table: [records."FILE.txt"]'))
+        problems.append(lines.error(label, ["records"], 'records must be a table: [records."FILE.txt"]', code="MR092"))
     for where, section in sections:
         title = ".".join(where[:1] + [f'"{w}"' for w in where[1:]])
         if not isinstance(section, dict):
-            problems.append(lines.error(label, where, f"[{title}] must be a table of licence and attribution"))
+            problems.append(
+                lines.error(label, where, f"[{title}] must be a table of licence and attribution", code="MR092")
+            )
             continue
         for key, value in section.items():
             if key not in CREDIT_KEYS:
@@ -205,7 +210,7 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
                 message = f"'{key}' in [{title}] must be text in quotes"
             else:
                 continue
-            problems.append(lines.error(label, [*where, key], message))
+            problems.append(lines.error(label, [*where, key], message, code="MR092"))
     return ({} if any(p.severity == "error" for p in problems) else table), sorted(problems)
 
 
@@ -231,8 +236,8 @@ class _Lines:
                     break
         return start + 1
 
-    def error(self, label: str, keys: list[str], message: str) -> Diagnostic:
-        return Diagnostic(label, self.line(keys), "error", message)
+    def error(self, label: str, keys: list[str], message: str, code: str) -> Diagnostic:
+        return Diagnostic(label, self.line(keys), "error", message, code=code)
 
-    def warning(self, label: str, keys: list[str], message: str) -> Diagnostic:
-        return Diagnostic(label, self.line(keys), "warning", message)
+    def warning(self, label: str, keys: list[str], message: str, code: str) -> Diagnostic:
+        return Diagnostic(label, self.line(keys), "warning", message, code=code)

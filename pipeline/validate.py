@@ -107,8 +107,8 @@ class _Checker:
         self.options = options
         self.diagnostics: list[Diagnostic] = []
 
-    def warn(self, line: int | None, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.raw.path, line or 1, "warning", message))
+    def warn(self, line: int | None, message: str, code: str) -> None:
+        self.diagnostics.append(Diagnostic(self.raw.path, line or 1, "warning", message, code=code))
 
     def build(self) -> Article | None:
         raw = self.raw
@@ -122,6 +122,7 @@ class _Checker:
                     "error",
                     "title has no visible character (only spaces, controls or zero-width characters); "
                     "write the record's name",
+                    code="MR021",
                 )
             )
             return None
@@ -150,7 +151,7 @@ class _Checker:
         except ValidationError as exc:  # the reader should have caught it; say where anyway
             for error in exc.errors():
                 self.diagnostics.append(
-                    Diagnostic(raw.path, raw.title_line, "error", f"{_loc(error['loc'])}: {error['msg']}")
+                    Diagnostic(raw.path, raw.title_line, "error", f"{_loc(error['loc'])}: {error['msg']}", code="MR111")
                 )
             return None
 
@@ -166,6 +167,7 @@ class _Checker:
                     f.line,
                     f"infobox key '{short}' numbers its entry with more than {MAX_FAMILY_DIGITS} digits; "
                     "it is shown as a row of its own, not with its family",
+                    code="MR034",
                 )
         template = raw.infobox_template
         keys = {fold_key(f.key) for f in fields}
@@ -229,7 +231,7 @@ class _Checker:
             f.value.strip().casefold()
         )
         if value is None:
-            self.warn(f.line, f"infobox '{f.key}': expected yes or no, got '{f.value}'; shown as written")
+            self.warn(f.line, f"infobox '{f.key}': expected yes or no, got '{f.value}'; shown as written", code="MR035")
         return Flag(text=f.value, value=value)
 
     def day_of_year(self, f: InfoboxField, index: int) -> DayOfYear:
@@ -248,6 +250,7 @@ class _Checker:
             f.line,
             f"infobox '{f.key}': expected a day of the year such as 'November 10 (Police Day)', "
             f"got '{f.value}'; shown as written",
+            code="MR035",
         )
         return DayOfYear(index=index, text=f.value)
 
@@ -271,7 +274,9 @@ class _Checker:
             year = int(groups["y"])
             if month and 1 <= month <= 12 and (day is None or 1 <= day <= calendar.monthrange(year or 4, month)[1]):
                 return PartialDate(text=f.value, year=year, month=month, day=day)
-        self.warn(f.line, f"infobox '{f.key}': expected a year or a date, got '{f.value}'; shown as written")
+        self.warn(
+            f.line, f"infobox '{f.key}': expected a year or a date, got '{f.value}'; shown as written", code="MR035"
+        )
         return PartialDate(text=f.value)
 
     def number(self, f: InfoboxField) -> Number:
@@ -284,6 +289,7 @@ class _Checker:
                 f.line,
                 f"infobox '{f.key}': a number of {len(digits):,} digits is too long for a count "
                 f"(at most {MAX_NUMBER_DIGITS}); shown as written",
+                code="MR035",
             )
             return Number(text=f.value, value=None)
         if match:
@@ -291,12 +297,13 @@ class _Checker:
         self.warn(
             f.line,
             f"infobox '{f.key}': expected a number such as '11,000', got '{f.value}'; shown as written",
+            code="MR035",
         )
         return Number(text=f.value, value=None)
 
     def website(self, f: InfoboxField) -> str:
         if not re.fullmatch(r"(?:https?://)?[\w-]+(?:\.[\w-]+)+(?:[/?#]\S*)?", f.value.strip()):
-            self.warn(f.line, f"infobox '{f.key}': '{f.value}' does not look like a web address")
+            self.warn(f.line, f"infobox '{f.key}': '{f.value}' does not look like a web address", code="MR035")
         return f.value
 
     def logo(self, f: InfoboxField) -> MediaRef:
@@ -314,29 +321,34 @@ class _Checker:
                 f.line,
                 f"infobox '{f.key}': '{f.value}' is not an image file name ('File:Name.png') in the "
                 "media folder; it is shown as text and not loaded",
+                code="MR070",
             )
             return MediaRef(text=f.value, file=None, left_out=f"'{f.value}' is not an image file name")
         media = self.options.media_dir
         where = f"{self.options.media_label or media}/" if media else "the media folder"
         if media is None or not (media / name).is_file():
-            self.warn(f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown")
+            self.warn(
+                f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown", code="MR071"
+            )
             return MediaRef(text=f.value, file=None, left_out=f"'{name}' is not in the media folder")
         if not (media / name).resolve().is_relative_to(media.resolve()):
             self.warn(
                 f.line,
                 f"infobox '{f.key}': image '{name}' in {where} links to a file outside the media folder; "
                 "it is not loaded",
+                code="MR072",
             )
             return MediaRef(text=f.value, file=None, left_out=f"'{name}' links outside the media folder")
         checked = media_load(media / name)
         if checked.media is None:
-            self.warn(f.line, f"infobox '{f.key}': image '{name}' {checked.problem}; it is left out")
+            self.warn(f.line, f"infobox '{f.key}': image '{name}' {checked.problem}; it is left out", code="MR073")
             return MediaRef(text=f.value, file=None, left_out=f"'{name}' {checked.problem}")
         if checked.removed:
             self.warn(
                 f.line,
                 f"infobox '{f.key}': SVG image '{name}' holds active content, taken out of every output: "
                 f"{', '.join(checked.removed)}",
+                code="MR074",
             )
         return MediaRef(text=f.value, file=name)
 
@@ -365,6 +377,7 @@ class _Checker:
                     line,
                     f"invisible characters that change how the text reads: {describe(found)}; "
                     "remove them (titles and metadata leave them out, the text shows them isolated)",
+                    code="MR080",
                 )
 
     def check_coverage(self) -> None:
@@ -391,7 +404,7 @@ class _Checker:
                 else:
                     what = "it prints as an empty box"
                 message = f"no font can print U+{ord(char):04X} ({name}); {what}"
-                self.diagnostics.append(Diagnostic(self.raw.path, line or 1, severity, message))
+                self.diagnostics.append(Diagnostic(self.raw.path, line or 1, severity, message, code="MR081"))
 
 
 def _read_authored(raw: RawRecord) -> None:
@@ -406,7 +419,9 @@ def _read_authored(raw: RawRecord) -> None:
     except ValidationError as exc:
         for error in exc.errors():
             raw.diagnostics.append(
-                Diagnostic(raw.path, json_line(raw.authored, error["loc"]), "error", _schema_message(error))
+                Diagnostic(
+                    raw.path, json_line(raw.authored, error["loc"]), "error", _schema_message(error), code="MR015"
+                )
             )
         return
 
