@@ -18,10 +18,13 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, console
 from pipeline.build import FORMATS, Builder, BuildOptions, Checked, Stopped, available_cpus, check, stop
-from pipeline.diagnostics import shown
-from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character
+from pipeline.config import CONFIG_FILE, ConfigError, Project
+from pipeline.config import find as find_project
+from pipeline.config import load as load_project
+from pipeline.diagnostics import Diagnostic, shown
+from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character, parse_bytes, parse_json
 from pipeline.render import EpochError, build_moment
 from pipeline.sources import OUTPUT_MARKER, Source, discover, is_output_folder
 from pipeline.write import WRITTEN_NAMES, OutputError
@@ -69,7 +72,7 @@ def _report(records: list[Checked]) -> None:
         for diagnostic in record.outcome.diagnostics:
             if diagnostic not in seen:
                 seen.add(diagnostic)
-                click.echo(str(diagnostic), err=True)
+                console.diagnostic(diagnostic)
 
 
 def _check_epoch() -> None:
@@ -172,65 +175,154 @@ def _cluster(address: str | None, options: BuildOptions, jobs: int | None) -> It
         client.close()
 
 
-class ProgressBar:
-    """A progress bar on standard error for a terminal: step, done/total, files written, elapsed, ETA."""
-
-    def __init__(self, started: float):
-        self.started = started
-        self.label: str | None = None
-        self.bar = None
-        self.written = 0
-
-    def __call__(self, label: str, done: int, total: int, written: int) -> None:
-        if label != self.label:
-            self.close()
-            self.label = label
-            self.bar = click.progressbar(
-                length=max(total, 1),
-                label=f"{label:13}",
-                show_eta=True,
-                show_pos=True,
-                file=sys.stderr,
-                item_show_func=lambda item: item,
-            )
-            self.bar.__enter__()
-        self.written = written
-        elapsed = time.perf_counter() - self.started
-        self.bar.update(done - self.bar.pos, f"{written} files written, {elapsed:.0f} s elapsed")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-            self.label = None
+#: Commands whose options make-report.toml sets (the others run without reading it).
+CONFIGURED = {"build", "validate", "export", "config", "serve"}
+_PROJECT = "make-report.project"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "MAKE_REPORT"})
 @click.version_option(__version__, prog_name="make-report")
-def main() -> None:
-    """Turn source records into PDF fact sheets, an HTML/EPUB handbook and a briefing pack."""
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Project file to use  [default: {CONFIG_FILE} in the working folder, if there is one]",
+)
+@console.output_options
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
+    """Turn source records into PDF fact sheets, an HTML/EPUB handbook and a briefing pack.
+
+    Settings come from the options, else from make-report.toml (see `make-report init`
+    and `make-report config`), else from the defaults.
+    """
+    console.setup(ctx)
+    if ctx.invoked_subcommand not in CONFIGURED:
+        return
+    if config_file is not None and not config_file.is_file():
+        raise click.BadParameter(f"{shown(config_file)} is not a file; name an existing make-report.toml")
+    path = config_file or find_project()
+    if path is None:
+        return
+    try:
+        project = load_project(path)
+    except ConfigError as exc:
+        for diagnostic in exc.diagnostics:
+            console.diagnostic(diagnostic)
+        ctx.exit(EXIT_USAGE)
+    ctx.meta[_PROJECT] = project
+    ctx.default_map = project.default_map({name: {p.name for p in c.params} for name, c in main.commands.items()})
+
+
+STDIN_READERS = {"txt": parse_bytes, "json": parse_json}
 
 
 @main.command()
-@sources_argument
+@click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path, readable=True, allow_dash=True))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text: FILE:LINE: severity: message; json: a JSON array (make-report schema --diagnostics); "
+    "github: GitHub Actions annotations.",
+)
+@click.option(
+    "--stdin-format",
+    type=click.Choice(sorted(STDIN_READERS)),
+    default=None,
+    help="How the record on standard input (SOURCES '-') is written  [default: from --stdin-name, else txt]",
+)
+@click.option(
+    "--stdin-name",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where the record on standard input will be saved: its media/ folder and sources.toml are used.",
+)
 @limit_options
+@console.output_options
 def validate(
-    sources: tuple[Path, ...], strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int
+    sources: tuple[Path, ...],
+    output_format: str,
+    stdin_format: str | None,
+    stdin_name: Path | None,
+    strict: bool,
+    allow_missing_glyphs: bool,
+    max_bytes: int,
+    max_depth: int,
 ) -> None:
     """Check records and report every problem as FILE:LINE: error|warning: message.
 
-    SOURCES are record files or folders (default: records/).
+    SOURCES are record files or folders (default: records/); '-' reads one record
+    from standard input (named <stdin> in messages), so an editor can check a buffer.
     """
-    arguments = _sources(sources)
-    _check_sources(arguments)
-    found = discover(arguments)
-    if not found:
-        raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
-    records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth), allow_missing_glyphs)
-    _report(records)
+    limits = Limits(max_bytes=max_bytes, max_depth=max_depth)
+    if Path("-") in sources:
+        if len(sources) > 1:
+            raise click.UsageError("'-' (standard input) is one record: give it alone")
+        records = [_check_stdin(stdin_format, stdin_name, strict, limits, allow_missing_glyphs)]
+    else:
+        arguments = _sources(sources)
+        _check_sources(arguments)
+        found = discover(arguments)
+        if not found:
+            raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
+        records = check(found, strict, limits, allow_missing_glyphs)
+    if output_format == "text":
+        _report(records)
+    else:
+        _print_diagnostics(records, output_format)
     invalid = [r for r in records if not r.ok]
-    click.echo(f"{len(records) - len(invalid)} of {len(records)} records valid", err=True)
+    console.summary(f"{len(records) - len(invalid)} of {len(records)} records valid")
     sys.exit(EXIT_INVALID if invalid else EXIT_OK)
+
+
+def _check_stdin(
+    stdin_format: str | None, name: Path | None, strict: bool, limits: Limits, allow_missing_glyphs: bool
+) -> Checked:
+    """The record on standard input, checked as if it were saved as NAME (default: ./<stdin>)."""
+    from pipeline.sources import credit_for
+    from pipeline.validate import Options
+    from pipeline.validate import validate as validate_record
+
+    label = "<stdin>"
+    kind = stdin_format or (name.suffix.lstrip(".").lower() if name and name.suffix.lower() == ".json" else "txt")
+    data = click.get_binary_stream("stdin").read(limits.max_bytes + 1)
+    raw = STDIN_READERS[kind](data, label, limits)
+    source = Source(path=name or Path(label), label=label, name=label)
+    credit, problems = credit_for(source) if name else (None, [])
+    outcome = validate_record(
+        raw,
+        Options(
+            source_name=label,
+            media_dir=source.media_dir,
+            media_label=source.media_label,
+            strict=strict,
+            allow_missing_glyphs=allow_missing_glyphs,
+            licence=credit.licence if credit else None,
+            attribution=credit.attribution if credit else None,
+        ),
+    )
+    outcome.diagnostics += problems
+    return Checked(source, outcome)
+
+
+def _print_diagnostics(records: list[Checked], output_format: str) -> None:
+    """Every diagnostic once, as JSON (one array) or GitHub annotations, on standard output."""
+    from pipeline.reports import as_json, github_line
+
+    seen: dict[Diagnostic, None] = {}
+    for record in records:
+        for diagnostic in record.outcome.diagnostics:
+            if not (console.quiet() and diagnostic.severity != "error"):
+                seen.setdefault(diagnostic)
+    if output_format == "json":
+        click.echo(as_json(list(seen)))
+    else:
+        for diagnostic in seen:
+            click.echo(github_line(diagnostic))
 
 
 @main.command()
@@ -285,7 +377,20 @@ def validate(
     default=None,
     help="Render fact sheets on a Dask cluster, e.g. tcp://HOST:8786 (needs make-report[cluster]).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still reported.")
+@click.option(
+    "-q", "--quiet", is_flag=True, callback=console.set_verbosity, help="Errors only: no warnings, progress or summary."
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, expose_value=False, callback=console.set_verbosity, help="Per-record timings."
+)
+@click.option(
+    "--format-report",
+    type=click.Choice(["json"]),
+    default=None,
+    expose_value=False,
+    callback=lambda ctx, _param, value: ctx.meta.__setitem__(REPORT_FORMAT, value),
+    help="Also print the build's outcome as JSON on standard output (make-report schema --build-report).",
+)
 @limit_options
 def build(
     sources: tuple[Path, ...],
@@ -344,7 +449,7 @@ def build(
     _check_output(output, arguments, found)
     before = _read_since(since) if since is not None else None  # before this build can replace it
     started = time.perf_counter()
-    progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
+    progress = console.build_progress(started, quiet)
     # Ctrl-C and SIGTERM end the build alike: workers ended, finished files listed, exit 130 / 143
     previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -382,14 +487,14 @@ def build(
         progress.close()
     _report(result.records)
     for diagnostic in result.refused:
-        click.echo(str(diagnostic), err=True)
+        console.diagnostic(diagnostic)
     seconds = time.perf_counter() - started
     valid = len(result.records) - len(result.failed)
+    _build_report(result, output)
     if not quiet:
-        click.echo(
+        console.summary(
             f"built {valid} of {len(result.records)} records into {shown(output)}/: "
-            f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
-            err=True,
+            f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)"
         )
     if since is not None:
         _since(before, since, output)
@@ -398,6 +503,17 @@ def build(
         for record in result.failed:
             click.echo(f"  {record.source.label}", err=True)
         sys.exit(EXIT_INVALID)
+
+
+REPORT_FORMAT = "make-report.format-report"
+
+
+def _build_report(result, output: Path) -> None:
+    """``--format-report json``: the build's outcome on standard output, for CI."""
+    if click.get_current_context().meta.get(REPORT_FORMAT) == "json":
+        from pipeline.reports import build_report
+
+        click.echo(build_report(result, shown(output)))
 
 
 def _read_since(old: Path):
@@ -429,16 +545,25 @@ def _since(before, old: Path, output: Path) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option("--diagnostics", is_flag=True, help="The schema of `validate --format json` instead.")
+@click.option("--build-report", is_flag=True, help="The schema of `build --format-report json` instead.")
+@console.output_options
+def schema(diagnostics: bool, build_report: bool) -> None:
     """Print the JSON Schema of a record authored as JSON (schemas.AuthoredArticle)."""
     from schemas.authored import AuthoredArticle
 
+    if diagnostics or build_report:
+        from pipeline.reports import BuildReport, diagnostics_schema, dumps_schema
+
+        click.echo(dumps_schema(diagnostics_schema() if diagnostics else BuildReport.model_json_schema()))
+        return
     click.echo(json.dumps(AuthoredArticle.model_json_schema(), indent=2, ensure_ascii=False))
 
 
 @main.command()
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @limit_options
+@console.output_options
 def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int) -> None:
     """Print a valid RECORD (text or JSON) as a JSON record that builds the same outputs."""
     from schemas.authored import authored_form
@@ -461,6 +586,7 @@ def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: in
     default=None,
     help="Folder for changes.json, changes.html and changes.pdf (default: NEW, when it is a build).",
 )
+@console.output_options
 def diff(old: Path, new: Path, output: Path | None) -> None:
     """Report what changed from OLD to NEW: records added, removed, renamed and changed.
 
@@ -485,11 +611,10 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
     except OutputError as exc:
         click.echo(f"error: {shown(exc)}", err=True)
         sys.exit(EXIT_INVALID)
-    click.echo(
+    console.summary(
         f"{len(changes.added)} added, {len(changes.removed)} removed, {len(changes.renamed)} renamed, "
         f"{len(changes.changed)} changed, {changes.unchanged} unchanged; wrote {', '.join(written)} "
-        f"into {shown(output)}/",
-        err=True,
+        f"into {shown(output)}/"
     )
     sys.exit(EXIT_INVALID if any(not c.ok for c in checked) else EXIT_OK)
 
@@ -502,6 +627,7 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
     default=None,
     help="Look up each source record by file name in this folder, not at its recorded path.",
 )
+@console.output_options
 def verify(pdfs: tuple[Path, ...], records: Path | None) -> None:
     """Check that PDFs still match their source records.
 
@@ -519,10 +645,53 @@ def verify(pdfs: tuple[Path, ...], records: Path | None) -> None:
     for path in files:
         verdict = check_pdf(path, records)
         if verdict.ok:
-            click.echo(f"{shown(path)}: ok: matches {', '.join(verdict.matched)}")
+            if not console.quiet():
+                click.echo(f"{shown(path)}: ok: matches {', '.join(verdict.matched)}")
         else:
             failed += 1
             for problem in verdict.problems:
                 click.echo(f"{shown(path)}: error: {problem}", err=True)
-    click.echo(f"{len(files) - failed} of {len(files)} PDFs match their sources", err=True)
+    console.summary(f"{len(files) - failed} of {len(files)} PDFs match their sources")
     sys.exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+@main.command("config", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("build_arguments", nargs=-1, type=click.UNPROCESSED)
+@console.output_options
+@click.pass_context
+def config_command(ctx: click.Context, build_arguments: tuple[str, ...]) -> None:
+    """Print the settings `make-report build [BUILD_ARGUMENTS]` would use, and where each comes from.
+
+    Each setting is shown as a make-report.toml line with its origin: default,
+    make-report.toml:LINE, command line or environment (MAKE_REPORT_BUILD_...).
+    """
+    from pipeline.config import settings_in_force
+
+    root = ctx.find_root()
+    project: Project | None = root.meta.get(_PROJECT)
+    with build.make_context("build", list(build_arguments), parent=root) as build_ctx:
+        click.echo(settings_in_force(build_ctx, project), nl=False)
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@console.output_options
+def init(directory: Path) -> None:
+    """Start a project in DIRECTORY (default: here): a record, its credit, make-report.toml, .gitignore.
+
+    Nothing is overwritten: if any of the files is already there, nothing is written.
+    Then `cd DIRECTORY && make-report build`.
+    """
+    from pipeline.project import ProjectExists, create
+
+    try:
+        written = create(directory)
+    except ProjectExists as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        click.echo(f"error: cannot write into {shown(directory)}: {exc.strerror}", err=True)
+        sys.exit(EXIT_INVALID)
+    for path in written:
+        console.summary(f"created {shown(path)}")
+    where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {shown(directory)} && "
+    console.summary(f"next: {where}make-report build")

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic, shown
+from pipeline.tomllines import TomlLines as _Lines
+from pipeline.tomllines import syntax_error
 
 RECORD_SUFFIXES = {".txt", ".json"}
 SOURCES_FILE = "sources.toml"
@@ -160,9 +161,7 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
         text = path.read_bytes().decode("utf-8")
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        line = int(match.group(1)) if match else 1
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line, reason = syntax_error(exc)
         return {}, [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR090")]
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
@@ -212,32 +211,3 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
                 continue
             problems.append(lines.error(label, [*where, key], message, code="MR092"))
     return ({} if any(p.severity == "error" for p in problems) else table), sorted(problems)
-
-
-class _Lines:
-    """Finds the line on which a TOML key is written, for messages (tomllib gives none).
-
-    A key path such as ``["records", "a.txt", "licence"]`` is looked up part by part:
-    each part is searched from the line where the previous one was found, as a table
-    header (``[records."a.txt"]``) or as a key (``licence =``, ``"a.txt" = {``).
-    """
-
-    def __init__(self, text: str):
-        self.lines = text.splitlines()
-
-    def line(self, keys: list[str]) -> int:
-        start = 0
-        for key in keys:
-            spelled = "|".join(re.escape(s) for s in (key, f'"{key}"', f"'{key}'"))
-            pattern = re.compile(rf"(?:^|[\[.{{,]\s*)(?:{spelled})\s*(?:=|\]|\.)")
-            for number in range(start, len(self.lines)):
-                if pattern.search(self.lines[number]):
-                    start = number
-                    break
-        return start + 1
-
-    def error(self, label: str, keys: list[str], message: str, code: str) -> Diagnostic:
-        return Diagnostic(label, self.line(keys), "error", message, code=code)
-
-    def warning(self, label: str, keys: list[str], message: str, code: str) -> Diagnostic:
-        return Diagnostic(label, self.line(keys), "warning", message, code=code)
