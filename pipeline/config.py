@@ -142,7 +142,7 @@ def find(start: Path | None = None) -> Path | None:
 
 def load(path: Path) -> Project:
     """Read and check a project file; raises :class:`ConfigError` with every problem found."""
-    label = shown(path)
+    label = _label(path)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -160,37 +160,44 @@ def load(path: Path) -> Project:
         line, reason = syntax_error(exc)
         raise ConfigError([Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR100")]) from None
     lines = TomlLines(text)
-    try:
-        settings = ProjectSettings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(sorted(_problem(label, lines, error) for error in exc.errors())) from None
     where = {name: lines.line(name.split(".")) for name in PARAMETERS}
-    project = Project(path=path, label=label, settings=settings, lines=where)
-    missing = [
+    problems = [
         Diagnostic(
             label,
             where[name],
             "error",
-            f"'{name}' names {shown(value)}, which does not exist; paths are relative to the folder of {label}",
+            f"'{name}' names '{shown(value)}', which does not exist; paths are relative to the folder of {label}",
             code="MR103",
         )
-        for name, value in _paths_that_must_exist(project)
+        for name, value in _missing_inputs(data, path.parent)
     ]
-    if missing:
-        raise ConfigError(missing)
-    return project
+    try:
+        settings = ProjectSettings.model_validate(data)
+    except ValidationError as exc:
+        problems += [_problem(label, lines, error) for error in exc.errors()]
+    if problems:
+        raise ConfigError(sorted(problems))
+    return Project(path=path, label=label, settings=settings, lines=where)
 
 
-def _paths_that_must_exist(project: Project) -> list[tuple[str, str]]:
+def _missing_inputs(data: dict[str, Any], folder: Path) -> list[tuple[str, str]]:
     """Settings naming inputs (records, order file, theme, stylesheets) that are not there."""
-    values = project.values()
     found = []
     for name in ("sources", "order", "theme", "extra_css"):
-        given = values.get(name)
-        for value in given if isinstance(given, list) else [given] if given else []:
-            if not Path(value).exists():
+        given = data.get(name)
+        for value in given if isinstance(given, list) else [given]:
+            if isinstance(value, str) and not (folder / Path(value).expanduser()).exists():
                 found.append((name, value))
     return found
+
+
+def _label(path: Path) -> str:
+    """How messages name the file: relative to the working folder when inside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return shown(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return shown(path)
 
 
 def _known(loc: tuple) -> list[str]:
@@ -202,13 +209,18 @@ def _problem(label: str, lines: TomlLines, error: Any) -> Diagnostic:
     loc = tuple(str(part) for part in error["loc"])
     keys = [part for part in loc if not part.isdigit()]
     line = lines.line(keys)
-    name = ".".join(loc)
+    name = ".".join(p for p in loc if not p.isdigit()) + "".join(f"[{p}]" for p in loc if p.isdigit())
     if error["type"] == "extra_forbidden":
         key = loc[-1]
         spelled = key.replace("-", "_").lower()
         close = difflib.get_close_matches(spelled, _known(loc[:-1]), n=1, cutoff=0.6)
         table = f" in [{'.'.join(loc[:-1])}]" if len(loc) > 1 else ""
-        hint = f"did you mean '{close[0]}'?" if close else f"known settings: {', '.join(_known(loc[:-1]))}"
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif len(loc) > 1 and spelled in ProjectSettings.model_fields:
+            hint = f"'{spelled}' is a top-level setting: move it above the [{loc[0]}] line"
+        else:
+            hint = f"known settings: {', '.join(_known(loc[:-1]))}"
         message = f"unknown setting '{key}'{table}; {hint} (docs/config.md lists every setting)"
         return Diagnostic(label, line, "error", message, code="MR102")
     value = error.get("input")
