@@ -164,7 +164,9 @@ class BuildProgress:
 
     def _line(self, text: str) -> None:
         if self.progress is not None:
-            self.progress.console.print(text, markup=False, highlight=False, style="dim")
+            from rich.text import Text
+
+            self.progress.console.print(Text(text, style="dim"), highlight=False)
         else:
             click.echo(text, err=True)
 
