@@ -62,23 +62,25 @@ class ProjectSettings(BaseModel):
 #: Settings that are paths, relative to the file's folder.
 PATH_SETTINGS = {"sources", "output", "order", "theme", "extra_css"}
 
-#: setting (dotted) -> (command parameter name, commands that take it)
-_LIMITS = ("build", "validate", "export")
+#: setting (dotted) -> (command parameter name, commands that take it). A command
+#: without that parameter (``serve`` or ``theme`` in a version without them) is skipped.
+_BUILDS = ("build", "serve")
+_CHECKS = ("build", "serve", "validate", "export")
 PARAMETERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sources": ("sources", ("build", "validate")),
-    "output": ("output", ("build",)),
-    "formats": ("formats", ("build",)),
-    "paper": ("paper", ("build",)),
-    "marking": ("marking", ("build",)),
-    "title": ("title", ("build",)),
-    "order": ("order_file", ("build",)),
-    "jobs": ("jobs", ("build",)),
-    "strict": ("strict", _LIMITS),
-    "limits.max_bytes": ("max_bytes", _LIMITS),
-    "limits.max_depth": ("max_depth", _LIMITS),
-    "limits.allow_missing_glyphs": ("allow_missing_glyphs", _LIMITS),
-    "theme": ("theme", ("build",)),
-    "extra_css": ("extra_css", ("build",)),
+    "sources": ("sources", ("build", "serve", "validate")),
+    "output": ("output", _BUILDS),
+    "formats": ("formats", _BUILDS),
+    "paper": ("paper", _BUILDS),
+    "marking": ("marking", _BUILDS),
+    "title": ("title", _BUILDS),
+    "order": ("order_file", _BUILDS),
+    "jobs": ("jobs", _BUILDS),
+    "strict": ("strict", _CHECKS),
+    "limits.max_bytes": ("max_bytes", _CHECKS),
+    "limits.max_depth": ("max_depth", _CHECKS),
+    "limits.allow_missing_glyphs": ("allow_missing_glyphs", _CHECKS),
+    "theme": ("theme", _BUILDS),
+    "extra_css": ("extra_css", _BUILDS),
 }
 
 

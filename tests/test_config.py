@@ -154,3 +154,26 @@ def test_commands_that_do_not_use_the_project_file_ignore_a_broken_one(project: 
     result = cli("schema", "--diagnostics")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["type"] == "array"
+
+
+def test_theme_settings_go_to_the_commands_that_take_them(project: Path):
+    """theme and extra_css are paths handed to build's --theme/--extra-css (where this version has them)."""
+    from pipeline.cli import build
+    from pipeline.config import load
+
+    (project / "theme").mkdir()
+    (project / "theme" / "extra.css").write_text("h1 { color: teal }\n", encoding="utf-8")
+    path = write(project, 'theme = "theme"\nextra_css = ["theme/extra.css"]\n')
+    defaults = load(path).default_map({"build": {"theme", "extra_css"}, "validate": {"strict", "theme"}})
+    assert defaults == {"build": {"theme": "theme", "extra_css": ["theme/extra.css"]}}
+    result = cli("config")
+    assert result.exit_code == 0, result.stderr
+    [row] = [line for line in result.stdout.splitlines() if line.startswith("theme = ")]
+    if "theme" in {p.name for p in build.params}:
+        assert row.endswith("# make-report.toml:1")
+    else:
+        assert row.endswith("# make-report.toml:1 (not used: build has no --theme)")
+    write(project, 'theme = "no-such-theme"\n')
+    missing = cli("build")
+    assert missing.exit_code == 2
+    assert "make-report.toml:1: error: 'theme' names 'no-such-theme', which does not exist" in missing.stderr
