@@ -26,6 +26,7 @@ from pipeline.config import load as load_project
 from pipeline.diagnostics import Diagnostic, shown
 from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character, parse_bytes, parse_json
 from pipeline.render import EpochError, build_moment
+from pipeline.reports import FORMATS as DIAGNOSTIC_FORMATS
 from pipeline.sources import OUTPUT_MARKER, Source, discover, is_output_folder
 from pipeline.write import WRITTEN_NAMES, OutputError
 
@@ -223,7 +224,7 @@ STDIN_READERS = {"txt": parse_bytes, "json": parse_json}
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "github"]),
+    type=click.Choice(DIAGNOSTIC_FORMATS),
     default="text",
     show_default=True,
     help="text: FILE:LINE: severity: message; json: a JSON array (make-report schema --diagnostics); "

@@ -159,8 +159,10 @@ def load(path: Path) -> Project:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line, reason = syntax_error(exc)
-        raise ConfigError([Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR100")]) from None
+        line, column, reason = syntax_error(exc)
+        raise ConfigError(
+            [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR100", column=column)]
+        ) from None
     lines = TomlLines(text)
     where = {name: lines.line(name.split(".")) for name in PARAMETERS}
     problems = [

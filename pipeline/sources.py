@@ -161,8 +161,8 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
         text = path.read_bytes().decode("utf-8")
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line, reason = syntax_error(exc)
-        return {}, [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR090")]
+        line, column, reason = syntax_error(exc)
+        return {}, [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR090", column=column)]
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         return {}, [Diagnostic(label, line, "error", "bytes that are not UTF-8; save the file as UTF-8", code="MR091")]

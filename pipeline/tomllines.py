@@ -12,12 +12,12 @@ import tomllib
 from pipeline.diagnostics import Diagnostic
 
 
-def syntax_error(exc: tomllib.TOMLDecodeError) -> tuple[int, str]:
-    """The line of a TOML syntax error and its reason without tomllib's "(at line N, column M)"."""
-    match = re.search(r"at line (\d+)", str(exc))
-    line = int(match.group(1)) if match else 1
+def syntax_error(exc: tomllib.TOMLDecodeError) -> tuple[int, int | None, str]:
+    """Line, column and reason of a TOML syntax error, the reason without tomllib's "(at line N, column M)"."""
+    match = re.search(r"at line (\d+), column (\d+)", str(exc))
+    line, column = (int(match.group(1)), int(match.group(2))) if match else (1, None)
     reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-    return line, reason
+    return line, column, reason
 
 
 class TomlLines:

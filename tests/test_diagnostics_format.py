@@ -221,3 +221,19 @@ def test_build_report_json(bad: Path):
     again = json.loads(cli("build", "--format", "pdf", "--format-report", "json", "-o", "out", "r").stdout)
     assert again["written"] == [] and "guard.pdf" in again["unchanged"]
     assert not (bad.parent / "out" / "report.json").exists()  # on standard output only
+
+
+def test_toml_syntax_errors_have_a_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "ok.txt").write_text("= Ok =\n\nA lead.\n", encoding="utf-8")
+    (tmp_path / "r" / "sources.toml").write_text('[defaults]\nlicence = "CC BY-SA 4.0\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = cli("validate", "--format", "json", "r")
+    assert result.exit_code == 1
+    [problem] = json.loads(result.stdout)
+    assert (problem["file"], problem["line"], problem["column"], problem["code"]) == (
+        "r/sources.toml",
+        2,
+        24,
+        "MR090",
+    )  # the end of the line: no closing quote
