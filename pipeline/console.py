@@ -67,7 +67,7 @@ def output_options(function: Any) -> Any:
         is_flag=True,
         expose_value=False,
         callback=set_verbosity,
-        help="Say more: per-step timings.",
+        help="Say more: per-record timings in build.",
     )(function)
     return click.option(
         "-q",
