@@ -19,10 +19,12 @@ CODES: dict[str, str] = {
     # JSON records
     "MR010": "not valid JSON",
     "MR011": "JSON number too long",
-    "MR012": "JSON nested too deeply",
-    "MR013": "JSON record is not an object",
+    "MR012": "JSON or YAML nested too deeply",
+    "MR013": "JSON or YAML record is not an object",
     "MR014": "duplicate JSON key",
     "MR015": "JSON record does not match the record schema",
+    "MR016": "not valid YAML",
+    "MR017": "YAML feature records do not allow",
     # title
     "MR020": "no title",
     "MR021": "empty title",

@@ -237,3 +237,17 @@ def test_toml_syntax_errors_have_a_column(tmp_path: Path, monkeypatch: pytest.Mo
         24,
         "MR090",
     )  # the end of the line: no closing quote
+
+
+def test_stdin_with_strict_makes_warnings_errors(tmp_path: Path):
+    result = _stdin(WARN_TEXT, "-", "--strict", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    [problem] = json.loads(result.stdout)
+    assert (problem["file"], problem["line"], problem["severity"], problem["code"]) == ("<stdin>", 5, "error", "MR035")
+    assert _stdin(WARN_TEXT, "-", cwd=tmp_path).returncode == 0
+
+
+def test_stdin_as_yaml(tmp_path: Path):
+    result = _stdin("title: Guard\nlead:\n  - &a x\n", "-", "--stdin-format", "yaml", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert [(d["file"], d["line"], d["code"]) for d in json.loads(result.stdout)] == [("<stdin>", 3, "MR017")]
