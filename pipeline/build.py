@@ -579,7 +579,7 @@ class Builder:
         """Write one output (unless the file already holds these bytes) and list it with its own sources."""
         label = records[0].source.label if records else name
         self.result.refused += [
-            Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}") for url in made.refused
+            Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}", code="MR110") for url in made.refused
         ]
         digest = sha256(made.data)
         previous = self.manifest.previous.get(name)

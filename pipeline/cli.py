@@ -16,13 +16,17 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, console
 from pipeline.build import FORMATS, BuildOptions, BuildResult, Checked, available_cpus, check, run
-from pipeline.diagnostics import shown
+from pipeline.config import CONFIG_FILE, ConfigError, Project
+from pipeline.config import find as find_project
+from pipeline.config import load as load_project
+from pipeline.diagnostics import Diagnostic, shown
 from pipeline.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, MakeReportError
-from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits
+from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, READERS, Limits
 from pipeline.render import build_moment
-from pipeline.sources import discover, find
+from pipeline.reports import FORMATS as DIAGNOSTIC_FORMATS
+from pipeline.sources import Source, discover, find
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -75,7 +79,7 @@ def _report(records: list[Checked], info: bool = True) -> None:
         for diagnostic in record.outcome.diagnostics:
             if diagnostic not in seen and (info or diagnostic.severity != "info"):
                 seen.add(diagnostic)
-                click.echo(str(diagnostic), err=True)
+                console.diagnostic(diagnostic)
 
 
 class _Failed(click.ClickException):
@@ -129,52 +133,84 @@ class _MakeReport(click.Group):
     command_class = _Command
 
 
-class ProgressBar:
-    """A progress bar on standard error for a terminal: step, done/total, files written, elapsed, ETA."""
-
-    def __init__(self, started: float):
-        self.started = started
-        self.label: str | None = None
-        self.bar = None
-        self.written = 0
-
-    def __call__(self, label: str, done: int, total: int, written: int) -> None:
-        if label != self.label:
-            self.close()
-            self.label = label
-            self.bar = click.progressbar(
-                length=max(total, 1),
-                label=f"{label:13}",
-                show_eta=True,
-                show_pos=True,
-                file=sys.stderr,
-                item_show_func=lambda item: item,
-            )
-            self.bar.__enter__()
-        self.written = written
-        elapsed = time.perf_counter() - self.started
-        self.bar.update(done - self.bar.pos, f"{written} files written, {elapsed:.0f} s elapsed")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-            self.label = None
+#: Commands whose options make-report.toml sets (the others run without reading it).
+CONFIGURED = {"build", "validate", "export", "config", "serve"}
+_PROJECT = "make-report.project"
 
 
-@click.group(cls=_MakeReport, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_MakeReport, context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "MAKE_REPORT"}
+)
 @click.version_option(__version__, prog_name="make-report")
-def main() -> None:
-    """Turn source records into PDF fact sheets, an HTML/EPUB handbook and a briefing pack."""
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=f"Project file to use  [default: {CONFIG_FILE} in the working folder, if there is one]",
+)
+@console.output_options
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
+    """Turn source records into PDF fact sheets, an HTML/EPUB handbook and a briefing pack.
+
+    Settings come from the options, else from make-report.toml (see `make-report init`
+    and `make-report config`), else from the defaults.
+    """
+    console.setup(ctx)
+    if ctx.invoked_subcommand not in CONFIGURED:
+        return
+    if config_file is not None and not config_file.is_file():
+        raise click.BadParameter(f"{shown(config_file)} is not a file; name an existing make-report.toml")
+    path = config_file or find_project()
+    if path is None:
+        return
+    try:
+        project = load_project(path)
+    except ConfigError as exc:
+        for diagnostic in exc.diagnostics:
+            console.diagnostic(diagnostic)
+        ctx.exit(EXIT_USAGE)
+    ctx.meta[_PROJECT] = project
+    ctx.default_map = project.default_map({name: {p.name for p in c.params} for name, c in main.commands.items()})
+
+
+#: --stdin-format -> the reader of records with that suffix
+STDIN_READERS = {"txt": READERS[".txt"], "json": READERS[".json"], "yaml": READERS[".yaml"]}
 
 
 @main.command()
-@sources_argument
+@click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path, readable=True, allow_dash=True))
 @require_complete_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(DIAGNOSTIC_FORMATS),
+    default="text",
+    show_default=True,
+    help="text: FILE:LINE: severity: message; json: a JSON array (make-report schema --diagnostics); "
+    "github: GitHub Actions annotations.",
+)
+@click.option(
+    "--stdin-format",
+    type=click.Choice(sorted(STDIN_READERS)),
+    default=None,
+    help="How the record on standard input (SOURCES '-') is written  [default: from --stdin-name, else txt]",
+)
+@click.option(
+    "--stdin-name",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where the record on standard input will be saved: its media/ folder and sources.toml are used.",
+)
 @limit_options
+@console.output_options
 def validate(
     sources: tuple[Path, ...],
     require_complete: bool,
+    output_format: str,
+    stdin_format: str | None,
+    stdin_name: Path | None,
     strict: bool,
     allow_missing_glyphs: bool,
     max_bytes: int,
@@ -186,15 +222,80 @@ def validate(
     expects that it lacks. They never make a record invalid unless
     --require-complete is given.
 
-    SOURCES are record files or folders (default: records/).
+    SOURCES are record files or folders (default: records/); '-' reads one record
+    from standard input (named <stdin> in messages), so an editor can check a buffer.
     """
-    found = find(_sources(sources))
     limits = Limits(max_bytes=max_bytes, max_depth=max_depth)
-    records = check(found, strict, limits, allow_missing_glyphs, require_complete)
-    _report(records)
+    if Path("-") in sources:
+        if len(sources) > 1:
+            raise click.UsageError("'-' (standard input) is one record: give it alone")
+        records = [_check_stdin(stdin_format, stdin_name, strict, limits, allow_missing_glyphs, require_complete)]
+    else:
+        records = check(find(_sources(sources)), strict, limits, allow_missing_glyphs, require_complete)
+    if output_format == "text":
+        _report(records)
+    else:
+        _print_diagnostics(records, output_format)
     invalid = [r for r in records if not r.ok]
-    click.echo(f"{len(records) - len(invalid)} of {len(records)} records valid", err=True)
+    console.summary(f"{len(records) - len(invalid)} of {len(records)} records valid")
     sys.exit(EXIT_INVALID if invalid else EXIT_OK)
+
+
+def _check_stdin(
+    stdin_format: str | None,
+    name: Path | None,
+    strict: bool,
+    limits: Limits,
+    allow_missing_glyphs: bool,
+    require_complete: bool = False,
+) -> Checked:
+    """The record on standard input, checked as if it were saved as NAME (default: ./<stdin>)."""
+    from pipeline.build import strictly
+    from pipeline.sources import credit_for
+    from pipeline.validate import Options
+    from pipeline.validate import validate as validate_record
+
+    label = "<stdin>"
+    suffix = name.suffix.lower().lstrip(".") if name else ""
+    kind = stdin_format or {"yml": "yaml"}.get(suffix, suffix if suffix in STDIN_READERS else "txt")
+    data = click.get_binary_stream("stdin").read(limits.max_bytes + 1)
+    raw = STDIN_READERS[kind].parse(data, label, limits)
+    source = Source(path=name or Path(label), label=label, name=label)
+    credit, problems = credit_for(source) if name else (None, [])
+    outcome = validate_record(
+        raw,
+        Options(
+            source_name=label,
+            media_dir=source.media_dir,
+            media_label=source.media_label,
+            allow_missing_glyphs=allow_missing_glyphs,
+            require_complete=require_complete,
+            licence=credit.licence if credit else None,
+            attribution=credit.attribution if credit else None,
+        ),
+    )
+    outcome.diagnostics += problems
+    if strict:  # as build.check does: once, over every problem of the record
+        outcome.diagnostics = strictly(outcome.diagnostics)
+    if any(d.severity == "error" for d in outcome.diagnostics):
+        outcome.article = None
+    return Checked(source, outcome)
+
+
+def _print_diagnostics(records: list[Checked], output_format: str) -> None:
+    """Every diagnostic once, as JSON (one array) or GitHub annotations, on standard output."""
+    from pipeline.reports import as_json, github_line
+
+    seen: dict[Diagnostic, None] = {}
+    for record in records:
+        for diagnostic in record.outcome.diagnostics:
+            if not (console.quiet() and diagnostic.severity != "error"):
+                seen.setdefault(diagnostic)
+    if output_format == "json":
+        click.echo(as_json(list(seen)))
+    else:
+        for diagnostic in seen:
+            click.echo(github_line(diagnostic))
 
 
 @main.command()
@@ -249,7 +350,20 @@ def validate(
     default=None,
     help="Render fact sheets on a Dask cluster, e.g. tcp://HOST:8786 (needs make-report[cluster]).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still reported.")
+@click.option(
+    "-q", "--quiet", is_flag=True, callback=console.set_verbosity, help="Errors only: no warnings, progress or summary."
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, expose_value=False, callback=console.set_verbosity, help="Per-record timings."
+)
+@click.option(
+    "--format-report",
+    type=click.Choice(["json"]),
+    default=None,
+    expose_value=False,
+    callback=lambda ctx, _param, value: ctx.meta.__setitem__(REPORT_FORMAT, value),
+    help="Also print the build's outcome as JSON on standard output (make-report schema --build-report).",
+)
 @require_complete_option
 @limit_options
 def build(
@@ -296,7 +410,7 @@ def build(
         scheduler=scheduler,
     )
     started = time.perf_counter()
-    progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
+    progress = console.build_progress(started, quiet)
     try:
         result = run(options, _sources(sources), progress)
     finally:
@@ -311,11 +425,12 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
     for diagnostic in diagnostics:
         if diagnostic.severity == "info":  # the completeness report: counted below, listed by validate
             continue
-        click.echo(str(diagnostic), err=True)
+        console.diagnostic(diagnostic)
+    _build_report(result, options.output)
     valid = len(result.records) - len(result.failed)
     if not quiet:
         incomplete = sum(1 for r in result.records if any(d.severity == "info" for d in r.outcome.diagnostics))
-        click.echo(
+        console.summary(
             f"built {valid} of {len(result.records)} records into {shown(options.output)}/: "
             f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)"
             + (
@@ -323,7 +438,6 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
                 if incomplete
                 else ""
             ),
-            err=True,
         )
     if result.since:
         click.echo(result.since, err=True)
@@ -336,6 +450,17 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
     sys.exit(EXIT_INVALID if any(d.severity == "error" for d in diagnostics) else EXIT_OK)
 
 
+REPORT_FORMAT = "make-report.format-report"
+
+
+def _build_report(result: BuildResult, output: Path) -> None:
+    """``--format-report json``: the build's outcome on standard output, for CI."""
+    if click.get_current_context().meta.get(REPORT_FORMAT) == "json":
+        from pipeline.reports import build_report
+
+        click.echo(build_report(result, shown(output)))
+
+
 @main.command()
 @click.option(
     "--profile",
@@ -346,8 +471,18 @@ def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: f
 )
 @click.option("--list-profiles", is_flag=True, help="List the infobox profiles: name, templates, expected fields.")
 @click.option("--manifest", is_flag=True, help="Print the schema of manifest.json (schemas.manifest.Manifest) instead.")
-def schema(profile_name: str | None, list_profiles: bool, manifest: bool) -> None:
+@click.option("--diagnostics", is_flag=True, help="The schema of `validate --format json` instead.")
+@click.option("--build-report", is_flag=True, help="The schema of `build --format-report json` instead.")
+@console.output_options
+def schema(
+    profile_name: str | None, list_profiles: bool, manifest: bool, diagnostics: bool, build_report: bool
+) -> None:
     """Print the JSON Schema of a record authored as JSON or YAML (schemas.AuthoredArticle)."""
+    if diagnostics or build_report:
+        from pipeline.reports import BuildReport, diagnostics_schema, dumps_schema
+
+        click.echo(dumps_schema(diagnostics_schema() if diagnostics else BuildReport.model_json_schema()))
+        return
     if manifest:
         from schemas.manifest import Manifest
 
@@ -384,6 +519,7 @@ def schema(profile_name: str | None, list_profiles: bool, manifest: bool) -> Non
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yaml", "as_yaml", is_flag=True, help="Print a YAML record instead of JSON.")
 @limit_options
+@console.output_options
 def export(
     record: Path, as_yaml: bool, strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int
 ) -> None:
@@ -419,6 +555,7 @@ def export(
     default=None,
     help="Folder for changes.json, changes.html and changes.pdf (default: NEW, when it is a build).",
 )
+@console.output_options
 def diff(old: Path, new: Path, output: Path | None) -> None:
     """Report what changed from OLD to NEW: records added, removed, renamed and changed.
 
@@ -435,11 +572,10 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
     changes, checked = compare_builds(old, new)
     _report(checked, info=False)
     written = write_report(changes, output)
-    click.echo(
+    console.summary(
         f"{len(changes.added)} added, {len(changes.removed)} removed, {len(changes.renamed)} renamed, "
         f"{len(changes.changed)} changed, {changes.unchanged} unchanged; wrote {', '.join(written)} "
-        f"into {shown(output)}/",
-        err=True,
+        f"into {shown(output)}/"
     )
     sys.exit(EXIT_INVALID if any(not c.ok for c in checked) else EXIT_OK)
 
@@ -452,6 +588,7 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
     default=None,
     help="Look up each source record by file name in this folder, not at its recorded path.",
 )
+@console.output_options
 def verify(pdfs: tuple[Path, ...], records: Path | None) -> None:
     """Check that PDFs still match their source records.
 
@@ -469,10 +606,53 @@ def verify(pdfs: tuple[Path, ...], records: Path | None) -> None:
     for path in files:
         verdict = check_pdf(path, records)
         if verdict.ok:
-            click.echo(f"{shown(path)}: ok: matches {', '.join(verdict.matched)}")
+            if not console.quiet():
+                click.echo(f"{shown(path)}: ok: matches {', '.join(verdict.matched)}")
         else:
             failed += 1
             for problem in verdict.problems:
                 click.echo(f"{shown(path)}: error: {problem}", err=True)
-    click.echo(f"{len(files) - failed} of {len(files)} PDFs match their sources", err=True)
+    console.summary(f"{len(files) - failed} of {len(files)} PDFs match their sources")
     sys.exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+@main.command("config", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("build_arguments", nargs=-1, type=click.UNPROCESSED)
+@console.output_options
+@click.pass_context
+def config_command(ctx: click.Context, build_arguments: tuple[str, ...]) -> None:
+    """Print the settings `make-report build [BUILD_ARGUMENTS]` would use, and where each comes from.
+
+    Each setting is shown as a make-report.toml line with its origin: default,
+    make-report.toml:LINE, command line or environment (MAKE_REPORT_BUILD_...).
+    """
+    from pipeline.config import settings_in_force
+
+    root = ctx.find_root()
+    project: Project | None = root.meta.get(_PROJECT)
+    with build.make_context("build", list(build_arguments), parent=root) as build_ctx:
+        click.echo(settings_in_force(build_ctx, project), nl=False)
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@console.output_options
+def init(directory: Path) -> None:
+    """Start a project in DIRECTORY (default: here): a record, its credit, make-report.toml, .gitignore.
+
+    Nothing is overwritten: if any of the files is already there, nothing is written.
+    Then `cd DIRECTORY && make-report build`.
+    """
+    from pipeline.project import ProjectExists, create
+
+    try:
+        written = create(directory)
+    except ProjectExists as exc:
+        raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        click.echo(f"error: cannot write into {shown(directory)}: {exc.strerror}", err=True)
+        sys.exit(EXIT_INVALID)
+    for path in written:
+        console.summary(f"created {shown(path)}")
+    where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {shown(directory)} && "
+    console.summary(f"next: {where}make-report build")

@@ -8,7 +8,7 @@ editors and CI logs turn into links.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 #: "info" is advice that never makes a record invalid (the completeness report); ``--strict``
@@ -50,12 +50,19 @@ def is_utf8(text: str) -> bool:
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One problem at one line of one source file."""
+    """One problem at one line of one source file.
+
+    ``code`` is the stable code of the kind of problem (``MR012``, listed in
+    :mod:`pipeline.codes` and docs/errors.md): tools filter on it, the message
+    may be reworded. ``column`` is 1-based where a stage knows it.
+    """
 
     path: str
     line: int
     severity: Severity
     message: str
+    code: str = field(kw_only=True)
+    column: int | None = field(default=None, kw_only=True)
 
     def __str__(self) -> str:
         return f"{shown(self.path)}:{self.line}: {self.severity}: {shown(self.message)}"
@@ -64,7 +71,7 @@ class Diagnostic:
         """The same problem, promoted to an error (``--strict``); info stays info, it is advice."""
         if self.severity == "info":
             return self
-        return Diagnostic(self.path, self.line, "error", self.message)
+        return replace(self, severity="error")
 
 
 class RecordError(Exception):

@@ -128,15 +128,17 @@ def read_record(path: Path, limits: Limits = Limits(), label: str | None = None)
     label = label or shown(path)
     problem = _file_problem(path)
     if problem:
-        return _unread(label, "", problem)
+        return _unread(label, "", problem, code="MR001")
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
-        return _unread(label, "", _os_problem(path, exc))
+        return _unread(label, "", _os_problem(path, exc), code="MR001")
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            return _unread(label, "", f"{_kind(info.st_mode)}, not a regular file; only regular files are records")
+            return _unread(
+                label, "", f"{_kind(info.st_mode)}, not a regular file; only regular files are records", code="MR001"
+            )
         try:
             data = handle.read(limits.max_bytes + 1)
             if len(data) > limits.max_bytes:
@@ -149,9 +151,10 @@ def read_record(path: Path, limits: Limits = Limits(), label: str | None = None)
                     digest.hexdigest(),
                     f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}; "
                     "split the record or raise --max-bytes",
+                    code="MR002",
                 )
         except OSError as exc:
-            return _unread(label, "", _os_problem(path, exc))
+            return _unread(label, "", _os_problem(path, exc), code="MR001")
     return reader_for(path).parse(data, label, limits)
 
 
@@ -173,9 +176,9 @@ def file_sha256(path: Path) -> str | None:
         return digest.hexdigest()
 
 
-def _unread(label: str, sha: str, message: str) -> RawRecord:
+def _unread(label: str, sha: str, message: str, code: str) -> RawRecord:
     record = RawRecord(path=label, sha256=sha)
-    record.diagnostics.append(Diagnostic(label, 1, "error", message))
+    record.diagnostics.append(Diagnostic(label, 1, "error", message, code=code))
     return record
 
 
@@ -223,6 +226,7 @@ def _guarded(data: bytes, label: str, limits: Limits) -> RawRecord:
                 "error",
                 f"file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}; "
                 "split the record or raise --max-bytes",
+                code="MR002",
             )
         )
     return record
@@ -254,18 +258,28 @@ def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     try:
         value = _LocatingDecoder(text).decode(text)
     except json.JSONDecodeError as exc:
-        record.diagnostics.append(Diagnostic(label, exc.lineno, "error", f"not valid JSON: {exc.msg}"))
+        record.diagnostics.append(
+            Diagnostic(label, exc.lineno, "error", f"not valid JSON: {exc.msg}", code="MR010", column=exc.colno)
+        )
         return record
     except _NumberTooLong as exc:  # Python refuses integers of more than 4,300 digits (CVE-2020-10735)
         record.diagnostics.append(
-            Diagnostic(label, exc.line, "error", "a number with more than 4,300 digits; write it as a string in quotes")
+            Diagnostic(
+                label,
+                exc.line,
+                "error",
+                "a number with more than 4,300 digits; write it as a string in quotes",
+                code="MR011",
+            )
         )
         return record
     except RecursionError:
-        record.diagnostics.append(Diagnostic(label, 1, "error", "JSON nested too deeply"))
+        record.diagnostics.append(Diagnostic(label, 1, "error", "JSON nested too deeply", code="MR012"))
         return record
     if not isinstance(value, dict):
-        record.diagnostics.append(Diagnostic(label, 1, "error", 'a JSON record is an object: {"title": ...}'))
+        record.diagnostics.append(
+            Diagnostic(label, 1, "error", 'a JSON record is an object: {"title": ...}', code="MR013")
+        )
         return record
     record.authored = value
     _check_json(record, value, (), limits)
@@ -400,6 +414,7 @@ def _check_json(record: RawRecord, node: object, path: tuple, limits: Limits, de
                     "error",
                     f"duplicate key {_quote(key)} in {where} (first given at line "
                     f"{key_line(node, key)}); keep one of them",
+                    code="MR014",
                 )
             )
         for key, value in node.items():
@@ -413,6 +428,7 @@ def _check_json(record: RawRecord, node: object, path: tuple, limits: Limits, de
                         getattr(value, "line", node.line),
                         "error",
                         f"list nested more than {limits.max_depth} levels deep; flatten it or raise --max-depth",
+                        code="MR053",
                     )
                 )
                 continue
@@ -435,6 +451,7 @@ def _check_string(record: RawRecord, text: str, line: int, where: str) -> None:
                 line,
                 "error",
                 f"forbidden character U+{ord(char):04X} ({name}) in {where}; records are plain text: remove it",
+                code="MR004",
             )
         )
 
@@ -457,13 +474,14 @@ def _decode_lines(data: bytes, record: RawRecord) -> list[str]:
                     "error",
                     f"bytes that are not UTF-8 (0x{raw[exc.start]:02X} at byte {exc.start + 1} "
                     "of the line); save the file as UTF-8",
+                    code="MR003",
                 )
             )
             text = raw.decode("utf-8", errors="replace")
         bad = forbidden_character(text)
         if bad:
             record.diagnostics.append(
-                Diagnostic(record.path, number, "error", f"{bad}; records are plain text: remove it")
+                Diagnostic(record.path, number, "error", f"{bad}; records are plain text: remove it", code="MR004")
             )
             text = _FORBIDDEN.sub("\ufffd", text)
         lines.append(text.rstrip())
@@ -523,11 +541,11 @@ class _Parser:
         self.depth_reported = False
         self.written_depth = -1  # depth of the last list item as written, before clamping
 
-    def error(self, line: int, message: str) -> None:
-        self.record.diagnostics.append(Diagnostic(self.record.path, line, "error", message))
+    def error(self, line: int, message: str, code: str) -> None:
+        self.record.diagnostics.append(Diagnostic(self.record.path, line, "error", message, code=code))
 
-    def warning(self, line: int, message: str) -> None:
-        self.record.diagnostics.append(Diagnostic(self.record.path, line, "warning", message))
+    def warning(self, line: int, message: str, code: str) -> None:
+        self.record.diagnostics.append(Diagnostic(self.record.path, line, "warning", message, code=code))
 
     # -- driver -----------------------------------------------------------------
     def run(self) -> None:
@@ -535,7 +553,7 @@ class _Parser:
         first = next((i for i, text in enumerate(lines) if text.strip()), None)
         if first is None:
             what = "file is empty" if lines == [""] else "file holds only blank lines"
-            self.error(1, f"{what}; a record starts with a title line '= Title ='")
+            self.error(1, f"{what}; a record starts with a title line '= Title ='", code="MR020")
             return
         index = self.read_title(first)
         index = self.read_infobox(index)
@@ -551,7 +569,7 @@ class _Parser:
         if marks == (1, 1):
             title = stripped[1:-1].strip()
             if not title:
-                self.error(index + 1, "title is empty; write the record's name as '= Title ='")
+                self.error(index + 1, "title is empty; write the record's name as '= Title ='", code="MR021")
             self.record.title = title or None
             return index + 1
         if marks is not None and marks[0] == 1:  # meant as the title, but '=' counts differ: one error
@@ -560,11 +578,13 @@ class _Parser:
                 index + 1,
                 f"no title: the title line {_quote(stripped)} has {marks[0]} '=' before the text and "
                 f"{marks[1]} after; write '= {inner} ='",
+                code="MR020",
             )
             return index + 1
         self.error(
             index + 1,
             "no title: the first non-blank line must be the title, written '= Title ='",
+            code="MR020",
         )
         return index
 
@@ -585,7 +605,7 @@ class _Parser:
             self.infobox_line(index + 1, lines[index])
             index += 1
         if index == start:  # lines that are there but malformed have their own errors
-            self.warning(self.record.infobox_line, "'Infobox' line has no '- Key: Value' lines")
+            self.warning(self.record.infobox_line, "'Infobox' line has no '- Key: Value' lines", code="MR031")
         return index
 
     def infobox_line(self, number: int, text: str) -> None:
@@ -595,6 +615,7 @@ class _Parser:
                 number,
                 f"{hint}infobox line must be '- Key: Value'; "
                 "leave a blank line after the last field to end the infobox",
+                code="MR030",
             )
             return
         body = text[2:].strip()
@@ -606,11 +627,12 @@ class _Parser:
             self.error(
                 number,
                 f"infobox line has no ': ' between key and value: {_quote(body)}; write '- Key: Value'",
+                code="MR030",
             )
             return
         key, value = key.strip(), value.strip()
         if not key:
-            self.error(number, "infobox line has no key before ': '; write '- Key: Value'")
+            self.error(number, "infobox line has no key before ': '; write '- Key: Value'", code="MR030")
             return
         self.record.infobox.append(RawField(key, value, number))
 
@@ -647,6 +669,7 @@ class _Parser:
                 number,
                 f"title line {_quote(stripped)} out of place; a record has {where}: "
                 f"write a section as '== {inner or 'Name'} =='",
+                code="MR040",
             )
             level = 2
         elif left != right:
@@ -655,6 +678,7 @@ class _Parser:
                 number,
                 f"unbalanced heading {_quote(stripped)}: {left} '=' before the text and "
                 f"{right} after; write {_heading(inner or 'Name', level)}",
+                code="MR041",
             )
         else:
             level = left
@@ -662,10 +686,11 @@ class _Parser:
             self.error(
                 number,
                 f"heading level {level} is too deep: at most {MAX_HEADING_LEVEL} '=' each side",
+                code="MR042",
             )
             level = MAX_HEADING_LEVEL
         if not inner:
-            self.error(number, "heading has no text; write '== Name =='")
+            self.error(number, "heading has no text; write '== Name =='", code="MR043")
         section = RawSection(title=inner, level=level, line=number)
         self.record.sections.append(section)
         self.blocks = section.blocks
@@ -676,12 +701,13 @@ class _Parser:
         text = (match.group("text") or "").strip()
         tabbed = "\t" in indent
         if tabbed:
-            self.error(number, "list item indented with a tab; indent by two spaces per level")
+            self.error(number, "list item indented with a tab; indent by two spaces per level", code="MR050")
             indent = indent.replace("\t", "  ")
         elif len(indent) % 2:
             self.error(
                 number,
                 f"list item indented by {len(indent)} spaces; nest lists by two spaces per level (0, 2, 4, ...)",
+                code="MR051",
             )
         depth = len(indent) // 2
         if depth > self.written_depth + 1 and not tabbed:  # a tab already has its error on this line
@@ -693,6 +719,7 @@ class _Parser:
             self.error(
                 number,
                 f"list item is nested deeper than its parent: indented {len(indent)} spaces, but {parent}",
+                code="MR052",
             )
         depth = min(depth, self.written_depth + 1)
         self.written_depth = depth
@@ -701,11 +728,12 @@ class _Parser:
                 self.error(
                     number,
                     f"list nested more than {self.limits.max_depth} levels deep; flatten it or raise --max-depth",
+                    code="MR053",
                 )
                 self.depth_reported = True
             depth = self.limits.max_depth - 1
         if not text:
-            self.error(number, f"empty list item {_quote(marker)}; write the item after the marker")
+            self.error(number, f"empty list item {_quote(marker)}; write the item after the marker", code="MR054")
         ordered = marker != "-"
         item = RawItem(text=text, line=number, number=int(marker[:-1]) if ordered else None)
         del self.stack[depth + 1 :]
@@ -749,8 +777,8 @@ def _heading(text: str, level: int) -> str:
 def check_structure(record: RawRecord) -> None:
     """Checks every record gets, whichever format it was written in: keys, values, headings."""
 
-    def report(line: int, severity: str, message: str) -> None:
-        record.diagnostics.append(Diagnostic(record.path, line, severity, message))
+    def report(line: int, severity: str, message: str, code: str) -> None:
+        record.diagnostics.append(Diagnostic(record.path, line, severity, message, code=code))
 
     first: dict[str, int] = {}
     for f in record.infobox:
@@ -760,11 +788,12 @@ def check_structure(record: RawRecord) -> None:
                 f.line,
                 "error",
                 f"duplicate infobox key {_quote(f.key)} (first given at line {first[folded]}); keep one of them",
+                code="MR032",
             )
             continue
         first[folded] = f.line
         if not f.value:
-            report(f.line, "warning", f"infobox field {_quote(f.key)} has no value")
+            report(f.line, "warning", f"infobox field {_quote(f.key)} has no value", code="MR033")
     level = 1
     for section in record.sections:
         if section.title and section.level > level + 1:
@@ -773,10 +802,11 @@ def check_structure(record: RawRecord) -> None:
                 "warning",
                 f"heading skips a level: level {section.level} follows level {level}; "
                 f"write {_heading(section.title, level + 1)}",
+                code="MR044",
             )
         level = section.level
     if not record.lead and not record.sections and not record.infobox:
-        report(record.title_line, "warning", "record has nothing after its title")
+        report(record.title_line, "warning", "record has nothing after its title", code="MR045")
 
 
 # -- YAML records ----------------------------------------------------------------
@@ -809,8 +839,8 @@ def parse_yaml(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     text = "\n".join(record.lines)
     yaml = YAML(typ="safe", pure=True)
 
-    def error(line: int, message: str) -> RawRecord:
-        record.diagnostics.append(Diagnostic(label, line, "error", message))
+    def error(line: int, message: str, code: str) -> RawRecord:
+        record.diagnostics.append(Diagnostic(label, line, "error", message, code=code))
         return record
 
     try:
@@ -820,25 +850,27 @@ def parse_yaml(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
             if isinstance(event, DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    return error(line, "a second YAML document ('---'); a record file holds one record")
+                    return error(line, "a second YAML document ('---'); a record file holds one record", code="MR017")
             elif isinstance(event, AliasEvent):
-                return error(line, f"an alias (*{event.anchor}); write the value out in full")
+                return error(line, f"an alias (*{event.anchor}); write the value out in full", code="MR017")
             elif isinstance(event, ScalarEvent | CollectionStartEvent):
                 if event.anchor is not None:
-                    return error(line, f"an anchor (&{event.anchor}); write each value out in full")
+                    return error(line, f"an anchor (&{event.anchor}); write each value out in full", code="MR017")
                 if event.tag is not None and event.tag != "!":
-                    return error(line, f"a YAML tag ({event.tag}); records hold plain values: remove the tag")
+                    return error(
+                        line, f"a YAML tag ({event.tag}); records hold plain values: remove the tag", code="MR017"
+                    )
         node = yaml.compose(text)
         value = _yaml_value(node) if node is not None else None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        return error(mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem or exc.context}")
+        return error(mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem or exc.context}", code="MR016")
     except YAMLError as exc:
-        return error(1, f"not valid YAML: {exc}")
+        return error(1, f"not valid YAML: {exc}", code="MR016")
     except RecursionError:
-        return error(1, "YAML nested too deeply")
+        return error(1, "YAML nested too deeply", code="MR012")
     if not isinstance(value, dict):
-        return error(1, "a YAML record is a mapping of fields: 'title: ...'")
+        return error(1, "a YAML record is a mapping of fields: 'title: ...'", code="MR013")
     record.authored = value
     _check_json(record, value, (), limits)
     record.title = value.get("title") if isinstance(value.get("title"), str) else None

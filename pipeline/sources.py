@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from pathlib import Path
 from pipeline.diagnostics import Diagnostic, shown
 from pipeline.errors import ConfigurationError, NoRecordsError
 from pipeline.read import RECORD_SUFFIXES
+from pipeline.tomllines import TomlLines as _Lines
+from pipeline.tomllines import syntax_error
 
 SOURCES_FILE = "sources.toml"
 #: The lock file that every build keeps in its output folder. A folder holding it
@@ -177,23 +178,23 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
         text = path.read_bytes().decode("utf-8")
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        line = int(match.group(1)) if match else 1
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        return {}, [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax")]
+        line, column, reason = syntax_error(exc)
+        return {}, [Diagnostic(label, line, "error", f"{reason}; fix the TOML syntax", code="MR090", column=column)]
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        return {}, [Diagnostic(label, line, "error", "bytes that are not UTF-8; save the file as UTF-8")]
+        return {}, [Diagnostic(label, line, "error", "bytes that are not UTF-8; save the file as UTF-8", code="MR091")]
     except RecursionError:
         reason = "values nested too deeply; sources.toml holds only [defaults] and [records] tables of text"
-        return {}, [Diagnostic(label, 1, "error", reason)]
+        return {}, [Diagnostic(label, 1, "error", reason, code="MR091")]
     except OSError as exc:
-        return {}, [Diagnostic(label, 1, "error", f"cannot read the file: {exc.strerror}")]
+        return {}, [Diagnostic(label, 1, "error", f"cannot read the file: {exc.strerror}", code="MR091")]
     lines = _Lines(text)
     problems = []
     for key in table:
         if key not in ("defaults", "records"):
-            problems.append(lines.error(label, [key], f"unknown table '{key}'; use [defaults] and [records.\"FILE\"]"))
+            problems.append(
+                lines.error(label, [key], f"unknown table '{key}'; use [defaults] and [records.\"FILE\"]", code="MR092")
+            )
     sections: list[tuple[list[str], object]] = [(["defaults"], table.get("defaults", {}))]
     records = table.get("records", {})
     if isinstance(records, dict):
@@ -206,14 +207,17 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
                         ["records", name],
                         f'[records."{name}"] names no file in this folder; check the spelling '
                         "(the record gets the [defaults] credit)",
+                        code="MR093",
                     )
                 )
     else:
-        problems.append(lines.error(label, ["records"], 'records must be a table: [records."FILE.txt"]'))
+        problems.append(lines.error(label, ["records"], 'records must be a table: [records."FILE.txt"]', code="MR092"))
     for where, section in sections:
         title = ".".join(where[:1] + [f'"{w}"' for w in where[1:]])
         if not isinstance(section, dict):
-            problems.append(lines.error(label, where, f"[{title}] must be a table of licence and attribution"))
+            problems.append(
+                lines.error(label, where, f"[{title}] must be a table of licence and attribution", code="MR092")
+            )
             continue
         for key, value in section.items():
             if key not in CREDIT_KEYS:
@@ -222,34 +226,5 @@ def _load_sources(folder: Path) -> tuple[dict, list[Diagnostic]]:
                 message = f"'{key}' in [{title}] must be text in quotes"
             else:
                 continue
-            problems.append(lines.error(label, [*where, key], message))
+            problems.append(lines.error(label, [*where, key], message, code="MR092"))
     return ({} if any(p.severity == "error" for p in problems) else table), sorted(problems)
-
-
-class _Lines:
-    """Finds the line on which a TOML key is written, for messages (tomllib gives none).
-
-    A key path such as ``["records", "a.txt", "licence"]`` is looked up part by part:
-    each part is searched from the line where the previous one was found, as a table
-    header (``[records."a.txt"]``) or as a key (``licence =``, ``"a.txt" = {``).
-    """
-
-    def __init__(self, text: str):
-        self.lines = text.splitlines()
-
-    def line(self, keys: list[str]) -> int:
-        start = 0
-        for key in keys:
-            spelled = "|".join(re.escape(s) for s in (key, f'"{key}"', f"'{key}'"))
-            pattern = re.compile(rf"(?:^|[\[.{{,]\s*)(?:{spelled})\s*(?:=|\]|\.)")
-            for number in range(start, len(self.lines)):
-                if pattern.search(self.lines[number]):
-                    start = number
-                    break
-        return start + 1
-
-    def error(self, label: str, keys: list[str], message: str) -> Diagnostic:
-        return Diagnostic(label, self.line(keys), "error", message)
-
-    def warning(self, label: str, keys: list[str], message: str) -> Diagnostic:
-        return Diagnostic(label, self.line(keys), "warning", message)

@@ -86,8 +86,8 @@ class _Checker:
         self.options = options
         self.diagnostics: list[Diagnostic] = []
 
-    def warn(self, line: int | None, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.raw.path, line or 1, "warning", message))
+    def warn(self, line: int | None, message: str, code: str) -> None:
+        self.diagnostics.append(Diagnostic(self.raw.path, line or 1, "warning", message, code=code))
 
     def build(self) -> Article | None:
         raw = self.raw
@@ -101,6 +101,7 @@ class _Checker:
                     "error",
                     "title has no visible character (only spaces, controls or zero-width characters); "
                     "write the record's name",
+                    code="MR021",
                 )
             )
             return None
@@ -129,7 +130,7 @@ class _Checker:
         except ValidationError as exc:  # the reader should have caught it; say where anyway
             for error in exc.errors():
                 self.diagnostics.append(
-                    Diagnostic(raw.path, raw.title_line, "error", f"{_loc(error['loc'])}: {error['msg']}")
+                    Diagnostic(raw.path, raw.title_line, "error", f"{_loc(error['loc'])}: {error['msg']}", code="MR111")
                 )
             return None
 
@@ -146,6 +147,7 @@ class _Checker:
                     f.line,
                     f"infobox key '{short}' numbers its entry with more than {MAX_FAMILY_DIGITS} digits; "
                     "it is shown as a row of its own, not with its family",
+                    code="MR034",
                 )
         template = raw.infobox_template
         profile = choose(template, [f.key for f in fields])
@@ -153,7 +155,7 @@ class _Checker:
         shown = profile.image_field(fields)
         for f, problem in problems:
             if f is not shown:  # the logo's own check below says it, with the media folder
-                self.warn(f.line, f"infobox '{f.key}': {problem}")
+                self.warn(f.line, f"infobox '{f.key}': {problem}", code="MR035")
         self.completeness(profile, fields)
         return Infobox(
             template=template,
@@ -177,7 +179,7 @@ class _Checker:
         if self.options.require_complete:
             message += "; add them, or leave out --require-complete"
         severity = "error" if self.options.require_complete else "info"
-        self.diagnostics.append(Diagnostic(self.raw.path, self.raw.infobox_line or 1, severity, message))
+        self.diagnostics.append(Diagnostic(self.raw.path, self.raw.infobox_line or 1, severity, message, code="MR036"))
 
     def logo(self, f: InfoboxField) -> MediaRef:
         named, problem = parsers.file(f.value)
@@ -187,29 +189,34 @@ class _Checker:
                 f.line,
                 f"infobox '{f.key}': '{f.value}' is not an image file name ('File:Name.png') in the "
                 "media folder; it is shown as text and not loaded",
+                code="MR070",
             )
             return MediaRef(text=f.value, file=None, left_out=f"'{f.value}' is not an image file name")
         media = self.options.media_dir
         where = f"{self.options.media_label or media}/" if media else "the media folder"
         if media is None or not (media / name).is_file():
-            self.warn(f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown")
+            self.warn(
+                f.line, f"infobox '{f.key}': image '{name}' not found in {where}; no image is shown", code="MR071"
+            )
             return MediaRef(text=f.value, file=None, left_out=f"'{name}' is not in the media folder")
         if not (media / name).resolve().is_relative_to(media.resolve()):
             self.warn(
                 f.line,
                 f"infobox '{f.key}': image '{name}' in {where} links to a file outside the media folder; "
                 "it is not loaded",
+                code="MR072",
             )
             return MediaRef(text=f.value, file=None, left_out=f"'{name}' links outside the media folder")
         checked = media_load(media / name)
         if checked.media is None:
-            self.warn(f.line, f"infobox '{f.key}': image '{name}' {checked.problem}; it is left out")
+            self.warn(f.line, f"infobox '{f.key}': image '{name}' {checked.problem}; it is left out", code="MR073")
             return MediaRef(text=f.value, file=None, left_out=f"'{name}' {checked.problem}")
         if checked.removed:
             self.warn(
                 f.line,
                 f"infobox '{f.key}': SVG image '{name}' holds active content, taken out of every output: "
                 f"{', '.join(checked.removed)}",
+                code="MR074",
             )
         return MediaRef(text=f.value, file=name)
 
@@ -238,6 +245,7 @@ class _Checker:
                     line,
                     f"invisible characters that change how the text reads: {describe(found)}; "
                     "remove them (titles and metadata leave them out, the text shows them isolated)",
+                    code="MR080",
                 )
 
     def check_coverage(self) -> None:
@@ -264,7 +272,7 @@ class _Checker:
                 else:
                     what = "it prints as an empty box"
                 message = f"no font can print U+{ord(char):04X} ({name}); {what}"
-                self.diagnostics.append(Diagnostic(self.raw.path, line or 1, severity, message))
+                self.diagnostics.append(Diagnostic(self.raw.path, line or 1, severity, message, code="MR081"))
 
 
 def _read_authored(raw: RawRecord) -> None:
@@ -279,7 +287,9 @@ def _read_authored(raw: RawRecord) -> None:
     except ValidationError as exc:
         for error in exc.errors():
             raw.diagnostics.append(
-                Diagnostic(raw.path, json_line(raw.authored, error["loc"]), "error", _schema_message(error))
+                Diagnostic(
+                    raw.path, json_line(raw.authored, error["loc"]), "error", _schema_message(error), code="MR015"
+                )
             )
         return
 

@@ -111,8 +111,8 @@ def _checked(diagnostics: list[Diagnostic]) -> Checked:
 
 
 def test_strict_is_applied_once_over_every_diagnostic():
-    record = Diagnostic("r.txt", 3, "warning", "a record warning")
-    refused = Diagnostic("r.txt", 1, "warning", "refused to load 'file:///etc/passwd'")
+    record = Diagnostic("r.txt", 3, "warning", "a record warning", code="MR035")
+    refused = Diagnostic("r.txt", 1, "warning", "refused to load 'file:///etc/passwd'", code="MR110")
     result = BuildResult([_checked([record, record])], refused=[refused])
     assert result.diagnostics() == [record, refused]
     assert [d.severity for d in result.diagnostics(strict=True)] == ["error", "error"]

@@ -53,3 +53,16 @@ def test_wheel_install_builds_from_another_directory(tmp_path: Path):
     sheet = elsewhere / "output" / "tajikistani-internal-troops.pdf"
     assert len(PdfReader(sheet).pages) == 2
     assert (elsewhere / "output" / "handbook.epub").is_file()
+    # The README's first example, from the fresh install: `make-report init demo && cd demo && make-report build`
+    init = subprocess.run(
+        [str(venv / "bin" / "make-report"), "init", "demo"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert init.returncode == 0, init.stderr
+    demo = tmp_path / "demo"
+    built = subprocess.run(
+        [str(venv / "bin" / "make-report"), "build"], cwd=demo, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert built.returncode == 0, built.stderr
+    assert "warning" not in built.stderr
+    for name in ("tajikistani-internal-troops.pdf", "handbook.epub", "briefing.pdf", "handbook/index.xhtml"):
+        assert (demo / "output" / name).is_file(), name

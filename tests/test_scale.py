@@ -65,7 +65,9 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path):
         os.close(leader)
     assert process.returncode == 0
     shown = b"".join(chunks).decode("utf-8", "replace")
-    assert "handbook" in shown and "files written" in shown and "s elapsed" in shown, shown
+    assert "handbook" in shown and "files written" in shown and "11/11" in shown, shown
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    assert re.search(r"\d:\d\d:\d\d ETA \d:\d\d:\d\d", plain), shown  # elapsed time, then the time left
     assert "built 5 of 5 records" in shown
 
     piped = subprocess.run(
