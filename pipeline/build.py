@@ -33,6 +33,7 @@ from pipeline.read import Limits, file_sha256, read_record
 from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenance_attachments, with_links
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover
+from pipeline.theme import Theme
 from pipeline.validate import Options, Outcome, validate
 from pipeline.write import Manifest, OutputDir, sha256
 
@@ -74,6 +75,7 @@ class BuildOptions:
     single_file: bool = False
     chronology: bool = True
     archival: bool = False  # PDF/A-3a: opt-in, it costs more than 15% of render time (README)
+    theme: Theme = field(default_factory=Theme)  # --theme DIR and --extra-css FILE (docs/theming.md)
 
 
 @dataclass
@@ -184,6 +186,7 @@ class Builder:
             title=options.title,
             chronology=options.chronology,
             archival=options.archival,
+            theme=options.theme,
         )
 
     def run(self, arguments: list[Path]) -> BuildResult:
@@ -446,6 +449,7 @@ class Builder:
         conformance = "pdf/a-3a" if self.info.archival else "pdf/ua-1"
         return _digest(
             templates_fingerprint(),
+            self.info.theme.fingerprint(),
             *engines,
             self.info.paper,
             self.info.marking or "",

@@ -24,6 +24,7 @@ from pipeline.diagnostics import shown
 from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character
 from pipeline.render import EpochError, build_moment
 from pipeline.sources import OUTPUT_MARKER, Source, discover, is_output_folder
+from pipeline.theme import TemplateProblem, Theme, ThemeError
 from pipeline.write import WRITTEN_NAMES, OutputError
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -52,6 +53,31 @@ def limit_options(function):
         help="Accept characters that no font can print (they print as boxes): a warning, not an error.",
     )(function)
     return click.option("--strict", is_flag=True, help="Treat warnings as errors.")(function)
+
+
+def theme_options(function):
+    """--theme DIR and --extra-css FILE, for build and serve (docs/theming.md)."""
+    function = click.option(
+        "--extra-css",
+        "extra_css",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A stylesheet appended after the bundled and theme CSS (PDF and handbook); repeatable.",
+    )(function)
+    return click.option(
+        "--theme",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="A theme folder whose templates and stylesheets replace the bundled ones by name.",
+    )(function)
+
+
+def _theme(theme: Path | None, extra_css: tuple[Path, ...]) -> Theme:
+    """The theme checked once, before anything is built; a bad one is a usage error."""
+    try:
+        return Theme.load(theme, tuple(extra_css))
+    except ThemeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--theme" if theme else "--extra-css") from None
 
 
 def _sources(sources: tuple[Path, ...]) -> list[Path]:
@@ -286,6 +312,7 @@ def validate(
     help="Render fact sheets on a Dask cluster, e.g. tcp://HOST:8786 (needs make-report[cluster]).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary; problems are still reported.")
+@theme_options
 @limit_options
 def build(
     sources: tuple[Path, ...],
@@ -302,6 +329,8 @@ def build(
     jobs: int | None,
     scheduler: str | None,
     quiet: bool,
+    theme: Path | None,
+    extra_css: tuple[Path, ...],
     strict: bool,
     allow_missing_glyphs: bool,
     max_bytes: int,
@@ -335,6 +364,7 @@ def build(
         single_file=single_file,
         chronology=not no_chronology,
         archival=archival,
+        theme=_theme(theme, extra_css),
     )
     arguments = _sources(sources)
     _check_sources(arguments)
@@ -363,6 +393,12 @@ def build(
     except OutputError as exc:
         click.echo(f"error: {shown(exc)}", err=True)
         sys.exit(EXIT_INVALID)
+    except TemplateProblem as exc:  # a theme's template: nothing made from it was written
+        if progress:
+            progress.close()
+        click.echo(str(exc), err=True)
+        click.echo("error: the build stopped at the template error above; files already written are complete", err=True)
+        sys.exit(EXIT_USAGE)
     except click.ClickException:
         raise
     except Exception as exc:  # a bug, not bad input: say so plainly, without a traceback
@@ -526,3 +562,33 @@ def verify(pdfs: tuple[Path, ...], records: Path | None) -> None:
                 click.echo(f"{shown(path)}: error: {problem}", err=True)
     click.echo(f"{len(files) - failed} of {len(files)} PDFs match their sources", err=True)
     sys.exit(EXIT_INVALID if failed else EXIT_OK)
+
+
+@main.group()
+def theme() -> None:
+    """Work with theme folders (docs/theming.md)."""
+
+
+@theme.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def theme_export(directory: Path) -> None:
+    """Copy the bundled templates and stylesheets into DIRECTORY, to start a theme from.
+
+    Nothing is overwritten: a file already there stops the export before it copies anything.
+    """
+    from pipeline.assets import templates_dir
+    from pipeline.theme import export
+
+    try:
+        written = export(templates_dir(), directory)
+    except ThemeError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        click.echo(f"error: cannot write into {shown(directory)}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(
+        f"copied {len(written)} files into {shown(directory)}/; keep only those you change, "
+        f"then build with --theme {shown(directory)}",
+        err=True,
+    )
