@@ -592,3 +592,120 @@ def theme_export(directory: Path) -> None:
         f"then build with --theme {shown(directory)}",
         err=True,
     )
+
+
+@main.command()
+@sources_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to build into and serve.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="pdf,html",
+    show_default=True,
+    help="Comma-separated outputs to keep up to date: pdf, html, epub, pack.",
+)
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True, help="0: any free one.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--marking", default=None, help="Handling marking printed top and bottom, e.g. UNCLASSIFIED.")
+@click.option("--title", default="Briefing handbook", show_default=True, help="Title of the handbook and pack.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="PDF worker processes  [default: the CPUs]"
+)
+@theme_options
+@limit_options
+def serve(
+    sources: tuple[Path, ...],
+    output: Path,
+    formats: str,
+    port: int,
+    paper: str,
+    marking: str | None,
+    title: str,
+    jobs: int | None,
+    theme: Path | None,
+    extra_css: tuple[Path, ...],
+    strict: bool,
+    allow_missing_glyphs: bool,
+    max_bytes: int,
+    max_depth: int,
+) -> None:
+    """Build, serve the output folder on 127.0.0.1, and rebuild what changed when a record or the theme changes.
+
+    Open the printed address: the handbook pages reload themselves after each
+    build and show its errors. The files written are the same as `build` writes.
+    """
+    from pipeline.serve import serve as run_server
+
+    _check_epoch()
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+    if marking is not None and (len(marking) > 80 or not marking.strip()):
+        raise click.BadParameter("a marking is 1 to 80 characters", param_hint="--marking")
+    _check_text_option(marking, "--marking")
+    _check_text_option(title, "--title")
+    options = BuildOptions(
+        output=output,
+        formats=chosen,
+        paper=paper,
+        marking=marking,
+        title=title,
+        strict=strict,
+        allow_missing_glyphs=allow_missing_glyphs,
+        limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
+        jobs=jobs or available_cpus(),
+        theme=_theme(theme, extra_css),
+    )
+    arguments = _sources(sources)
+    _check_sources(arguments)
+    _check_output(output, arguments, discover(arguments))
+
+    def rebuild() -> str:
+        """One incremental build; its problems go to the terminal and, as text, to the pages."""
+        started = time.perf_counter()
+        problems: list[str] = []
+        try:
+            options.theme = Theme.load(theme, tuple(extra_css))  # the logo may have changed
+            result = Builder(options).run(arguments)
+        except (ThemeError, TemplateProblem, OutputError) as exc:
+            problems.append(str(exc) if isinstance(exc, TemplateProblem) else f"error: {shown(exc)}")
+        except Exception as exc:  # a bug: keep serving, say what happened
+            problems.append(f"error: internal error while building ({type(exc).__name__}: {shown(exc)})")
+        else:
+            _report(result.records)
+            for diagnostic in result.refused:
+                click.echo(str(diagnostic), err=True)
+            problems += [
+                str(d) for r in result.records for d in dict.fromkeys(r.outcome.diagnostics) if d.severity == "error"
+            ]
+            click.echo(
+                f"built {len(result.records) - len(result.failed)} of {len(result.records)} records: "
+                f"{len(result.written)} files written, {len(result.reused)} unchanged "
+                f"({time.perf_counter() - started:.1f} s)",
+                err=True,
+            )
+            return "\n".join(problems)
+        for line in problems:
+            click.echo(line, err=True)
+        return "\n".join(problems)
+
+    watched = [*arguments, *([theme] if theme else []), *extra_css]
+    if Path("make-report.toml").is_file():
+        watched.append(Path("make-report.toml"))
+    try:
+        run_server(output, port, rebuild, watched, lambda line: click.echo(line, err=True))
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); choose another --port, or --port 0"
+        ) from None
+    except KeyboardInterrupt:
+        click.echo("stopped serving (Ctrl-C); the output folder holds the last build", err=True)
+        sys.exit(130)
