@@ -700,6 +700,13 @@ def serve(
     watched = [*arguments, *([theme] if theme else []), *extra_css]
     if Path("make-report.toml").is_file():
         watched.append(Path("make-report.toml"))
+    signals: list[int] = []
+
+    def stop_serving(signum: int, frame: object) -> None:  # SIGTERM ends serve as Ctrl-C does
+        signals.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_serving)
     try:
         run_server(output, port, rebuild, watched, lambda line: click.echo(line, err=True))
     except OSError as exc:
@@ -707,5 +714,9 @@ def serve(
             f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); choose another --port, or --port 0"
         ) from None
     except KeyboardInterrupt:
-        click.echo("stopped serving (Ctrl-C); the output folder holds the last build", err=True)
-        sys.exit(130)
+        signum = signals[0] if signals else signal.SIGINT
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        click.echo(f"stopped serving ({name}); the output folder holds the last build", err=True)
+        sys.exit(128 + signum)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

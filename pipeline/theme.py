@@ -36,6 +36,10 @@ class TemplateProblem(Exception):
         super().__init__(f"{path}:{line}: error: {message}")
         self.path, self.line, self.message = path, line, message
 
+    def __reduce__(self):
+        """Whole across processes: a worker's template error reaches the build as itself."""
+        return (type(self), (self.path, self.line, self.message))
+
 
 class ThemeError(ValueError):
     """A theme folder or extra stylesheet that cannot be used (missing, not a folder, a bad logo)."""

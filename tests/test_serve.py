@@ -6,6 +6,7 @@ Chromium is driven over the DevTools protocol (tests/cdp.py).
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -126,3 +127,15 @@ def test_a_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
         result = run_command("serve", "records", "-o", "out", "--port", str(port), cwd=tmp_path, timeout=60)
     assert result.returncode == 2
     assert f"cannot serve on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_sigterm_stops_serving_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "harbour-watch.txt").write_text(RECORD, encoding="utf-8")
+    process, url = _start_serve(tmp_path)
+    status, body = _get(url, "/__make-report__/version")
+    assert status == 200 and json.loads(body) == {"version": 1, "problems": ""}
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    assert "stopped serving (SIGTERM)" in stderr and "Traceback" not in stderr

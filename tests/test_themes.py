@@ -227,3 +227,14 @@ def test_theme_export_gives_the_bundled_look_and_never_overwrites(project: Path)
     again = cli("theme", "export", exported)
     assert again.exit_code == 1 and "already exists" in again.stderr
     assert (exported / "factsheet.html.j2").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_template_error_in_a_worker_process_is_a_file_line_error(project: Path) -> None:
+    """The XMP packet is rendered inside the PDF workers: its error must cross the process boundary whole."""
+    (project / "records" / "second.txt").write_text(RECORD.replace("Harbour Watch", "River Watch"), encoding="utf-8")
+    theme = _theme(project, {"pdf/xmp.xml.j2": "<?xpacket begin?>\n<x>{{ meta.no_such_field }}</x>\n"})
+    result = cli("build", project / "records", "-o", project / "out", "-j", "2", "--format", "pdf", "--theme", theme)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.startswith(f"{theme / 'pdf' / 'xmp.xml.j2'}:2: error: "), result.stderr
+    assert "no_such_field" in result.stderr.splitlines()[0] and "Traceback" not in result.stderr
+    assert not list((project / "out").glob("*.pdf"))
