@@ -106,6 +106,10 @@ def test_an_edited_record_shows_on_the_open_page(tmp_path: Path) -> None:
             raise
     assert process.returncode == 130, stderr
     assert "stopped serving" in stderr and "Traceback" not in stderr, stderr
+    assert "changed: " in stderr and "harbour-watch.txt; rebuilding" in stderr, stderr
+    # (the first build's summary was read by _start_serve) The edit rewrote a few files and reused the rest
+    written, unchanged = map(int, re.search(r"(\d+) files written, (\d+) unchanged", stderr).groups())
+    assert 0 < written < unchanged, stderr
 
     # The files on disk are those `build` writes: the reload script is only in what is served.
     built = run_command("build", "records", "-o", "built", "--format", "html,pdf", cwd=project)
