@@ -17,6 +17,8 @@ Figures (issue 8; ratios are what the README's performance table shows):
   one_changed        one record of 40 changed, all formats (ratio to the full build)
   pack_N             --format pack for N sample records: time and peak RSS
   cold_single        one record, --format pdf, vs the ``weasyprint`` CLI on the same HTML
+  sheet_warm         one fact sheet rendered again and again by a loaded renderer: median CPU per sheet
+                     (what a page design costs, without start-up or workers; the "lighter page" figure)
   validate_import    ``validate`` of the sample records (start-up: no WeasyPrint)
 Never run in the test suite: tests do not assert times.
 """
@@ -181,7 +183,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="another make-report checkout to measure side by side")
-    parser.add_argument("--only", nargs="*", default=None, help="figure groups: scale pdf rebuild pack cold validate")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="figure groups: scale pdf rebuild pack cold validate sheet"
+    )
     parser.add_argument("--big", action="store_true", help="also 10,000 small records (html,epub)")
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--pack", type=int, default=100, help="records in the pack figure")
@@ -190,7 +194,7 @@ def main() -> None:
     trees = {"new": ROOT}
     if args.baseline:
         trees = {"base": args.baseline.resolve(), "new": ROOT}
-    groups = set(args.only or ["scale", "pdf", "rebuild", "pack", "cold", "validate"])
+    groups = set(args.only or ["scale", "pdf", "rebuild", "pack", "cold", "validate", "sheet"])
     print(f"trees: {trees}; {os.cpu_count()} CPUs, affinity {len(os.sched_getaffinity(0))}", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="make-report-bench-") as folder:
@@ -264,6 +268,23 @@ def main() -> None:
                 repeat=1,
             )
             bench.ratio(f"pack_{args.pack}", f"sheets_{args.pack}")
+            bench.ratio(f"pack_{args.pack}", f"sheets_{args.pack}", "cpu")
+
+        if "sheet" in groups:
+            warm: dict[str, list[float]] = {label: [] for label in trees}
+            for _ in range(args.repeat):
+                for label, tree in trees.items():  # alternating, so both see the same load
+                    done = subprocess.run(
+                        [sys.executable, "-c", _WARM_SHEET, str(SAMPLE), "10"],
+                        cwd=tree,
+                        env=dict(os.environ, PYTHONPATH=str(tree), SOURCE_DATE_EPOCH=EPOCH),
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    warm[label].append(float(done.stdout.split()[-1]))
+            cells = [f"{label}: cpu {statistics.median(v):.3f} s per sheet" for label, v in warm.items()]
+            print(f"{'sheet_warm':18} " + " | ".join(cells), flush=True)
 
         if "cold" in groups:
             single = sample_records(work / "single", 1)
@@ -295,6 +316,25 @@ from pipeline.validate import validate
 renderer = Renderer(BuildInfo.create())
 view = renderer.view(validate(read_record(Path(sys.argv[1]))).article, "single")
 Path(sys.argv[2]).write_text(renderer.factsheet_html(view), encoding="utf-8")
+"""
+
+_WARM_SHEET = """
+import statistics, sys, time
+from pathlib import Path
+from pipeline.read import read_record
+from pipeline.render import BuildInfo, Renderer, with_links
+from pipeline.validate import validate
+renderer = Renderer(BuildInfo.create())
+record = Path(sys.argv[1])
+(view,) = with_links([renderer.view(validate(read_record(record)).article, "s", record.parent / "media")])
+html = renderer.factsheet_html(view)
+renderer.pdf(html)  # warm: fonts, stylesheet, caches
+times = []
+for _ in range(int(sys.argv[2])):
+    started = time.process_time()
+    renderer.pdf(html)
+    times.append(time.process_time() - started)
+print(statistics.median(times))
 """
 
 

@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.errors import InstallationError
+
 _HERE = Path(__file__).resolve().parent
 CJK_PACKAGE = "fonts-noto-cjk"
 _CJK_DIR = "/usr/share/fonts/opentype/noto"
@@ -30,7 +32,7 @@ def templates_dir() -> Path:
     for candidate in (_HERE / "_templates", _HERE.parent / "templates"):
         if (candidate / "factsheet.html.j2").is_file():
             return candidate
-    raise FileNotFoundError(
+    raise InstallationError(
         f"make-report's templates are missing (looked in {_HERE / '_templates'} and "
         f"{_HERE.parent / 'templates'}); reinstall the package"
     )

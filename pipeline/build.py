@@ -28,14 +28,25 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.assets import fonts_fingerprint, templates_dir
-from pipeline.diagnostics import Diagnostic
-from pipeline.read import Limits, file_sha256, read_record
-from pipeline.render import ArticleView, BuildInfo, Embedded, Renderer, provenance_attachments, with_links
+from pipeline.diagnostics import Diagnostic, shown
+from pipeline.errors import ConfigurationError, Interrupted, MakeReportError, OutputError
+from pipeline.read import Limits, file_sha256, forbidden_character, read_record
+from pipeline.render import (
+    ArticleView,
+    BuildInfo,
+    Embedded,
+    Renderer,
+    build_moment,
+    provenance_attachments,
+    with_links,
+)
 from pipeline.slugs import assign_slugs
-from pipeline.sources import Source, credit_for, discover
+from pipeline.sources import Source, credit_for, discover, find
 from pipeline.theme import Theme
 from pipeline.validate import Options, Outcome, validate
-from pipeline.write import Manifest, OutputDir, sha256
+from pipeline.write import Manifest, OutputDir, check_output, sha256
+from schemas.manifest import ALL_RECORDS, MANIFEST_VERSION, BuildSettings, FileEntry, RecordEntry, SourceRef
+from schemas.manifest import Manifest as ManifestModel
 
 FORMATS = ("pdf", "html", "epub", "pack")
 
@@ -75,6 +86,9 @@ class BuildOptions:
     single_file: bool = False
     chronology: bool = True
     archival: bool = False  # PDF/A-3a: opt-in, it costs more than 15% of render time (README)
+    order_file: Path | None = None  # read into ``order`` by :func:`run`
+    since: Path | None = None  # an earlier build: write the change report from it
+    scheduler: str | None = None  # a Dask scheduler's address; with jobs=0, every thread of the cluster
     theme: Theme = field(default_factory=Theme)  # --theme DIR and --extra-css FILE (docs/theming.md)
 
 
@@ -105,10 +119,155 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
     refused: list[Diagnostic] = field(default_factory=list)
+    #: The change report's counts and files, with ``--since``, or why it could not be made.
+    since: str | None = None
+    since_error: MakeReportError | None = None
 
     @property
     def failed(self) -> list[Checked]:
         return [r for r in self.records if not r.ok]
+
+    def diagnostics(self, strict: bool = False) -> list[Diagnostic]:
+        """Every problem of the build, once each: records' and rendering's; ``strict`` makes warnings errors.
+
+        ``--strict`` is applied here, once, over all of them; records with a warning
+        were already left out by :func:`check`.
+        """
+        seen: dict[Diagnostic, None] = {}
+        for record in self.records:
+            seen.update(dict.fromkeys(record.outcome.diagnostics))
+        seen.update(dict.fromkeys(self.refused))
+        return strictly(list(seen)) if strict else list(seen)
+
+
+def strictly(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """``--strict``: every warning an error (other severities stay as they are)."""
+    return [d.as_error() if d.severity == "warning" else d for d in diagnostics]
+
+
+def run(options: BuildOptions, arguments: list[Path], progress: Progress | None = None) -> BuildResult:
+    """The ``build`` command: check the options and sources, build, and report changes since an earlier build.
+
+    Every problem with the command itself is a :class:`pipeline.errors.MakeReportError`
+    raised before anything is written; problems in records are in the result.
+    """
+    build_moment()  # a bad SOURCE_DATE_EPOCH is an error before anything is read
+    check_options(options)
+    if options.order_file is not None:
+        options.order = read_order(options.order_file)
+    found = find(arguments)
+    check_output(options.output, arguments, found)
+    before = _read_since(options.since) if options.since is not None else None  # before this build replaces it
+    with _stopping(), _cluster(options) as executor:
+        result = Builder(options, progress=progress, executor=executor).run(arguments)
+    if options.since is not None:
+        try:
+            result.since = _since(before, options.since, options.output)
+        except MakeReportError as exc:  # the build itself is done: report it, then this
+            result.since_error = exc
+    return result
+
+
+def check_options(options: BuildOptions) -> None:
+    """Formats, marking and title: what the command line says must make valid outputs."""
+    unknown = [f for f in options.formats if f not in FORMATS]
+    if unknown or not options.formats:
+        raise ConfigurationError(
+            f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}",
+            param_hint="--format",
+        )
+    marking = options.marking
+    if marking is not None and (len(marking) > 80 or not marking.strip()):
+        raise ConfigurationError("a marking is 1 to 80 characters", param_hint="--marking")
+    for value, hint in ((marking, "--marking"), (options.title, "--title")):
+        bad = forbidden_character(value) if value is not None else None
+        if bad:  # titles and markings go into XHTML and PDF metadata: the record text rule applies
+            raise ConfigurationError(f"{bad}; write it without control characters", param_hint=hint)
+
+
+def read_order(order_file: Path) -> list[str]:
+    """The --order file: record names, one a line."""
+    if not order_file.is_file():  # a FIFO or a device would block or never end
+        raise ConfigurationError(f"{shown(order_file)} is not a regular file", param_hint="--order")
+    try:
+        data = order_file.read_bytes()
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigurationError(
+            f"{shown(order_file)}:{line}: bytes that are not UTF-8; save the file as UTF-8", param_hint="--order"
+        ) from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {shown(order_file)}: {exc.strerror}", param_hint="--order") from None
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@contextlib.contextmanager
+def _stopping() -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the build alike: workers ended, finished files listed, exit 130 / 143."""
+    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except (KeyboardInterrupt, Stopped) as exc:
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        raise Interrupted(
+            f"interrupted by {signal.Signals(signum).name}; every file already written is complete "
+            "and listed in manifest.json; run the build again to finish it",
+            signum,
+        ) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _cluster(options: BuildOptions) -> Iterator[Callable[[], Executor] | None]:
+    """A Dask client's executor for --scheduler: the same concurrent.futures interface as the local pool."""
+    if options.scheduler is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ConfigurationError(
+            "--scheduler needs Dask distributed; install it with: pip install 'make-report[cluster]'"
+        ) from None
+    try:
+        client = Client(options.scheduler, timeout="10s", set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OutputError(
+            f"cannot reach the Dask scheduler at {options.scheduler}: {exc}; "
+            "check the address and that the scheduler runs"
+        ) from exc
+    try:
+        if not options.jobs:  # keep every worker thread of the cluster busy
+            options.jobs = max(1, sum(client.nthreads().values()))
+        yield client.get_executor
+    finally:
+        client.close()
+
+
+def _read_since(old: Path) -> Any:
+    from pipeline.changereport import load
+    from pipeline.diff import DiffError
+
+    try:
+        return load(old)
+    except DiffError as exc:
+        raise ConfigurationError(exc.message, param_hint="--since") from None
+
+
+def _since(before: Any, old: Path, output: Path) -> str:
+    """The change report from OLD (read before the build) to the build just made, beside it."""
+    from pipeline.changereport import run as compare_builds
+    from pipeline.changereport import write_report
+
+    changes, _checked = compare_builds(before, output, shown(old))
+    written = write_report(changes, output)
+    return (
+        f"since {shown(old)}: {len(changes.added)} added, {len(changes.removed)} removed, "
+        f"{len(changes.renamed)} renamed, {len(changes.changed)} changed; wrote {', '.join(written)}"
+    )
 
 
 def check(
@@ -124,14 +283,15 @@ def check(
                 source_name=source.name,
                 media_dir=source.media_dir,
                 media_label=source.media_label,
-                strict=strict,
                 allow_missing_glyphs=allow_missing_glyphs,
                 licence=credit.licence,
                 attribution=credit.attribution,
             ),
         )
         outcome.diagnostics += credit_problems
-        if credit_problems:
+        if strict:  # once, over every problem of the record, sources.toml's included
+            outcome.diagnostics = strictly(outcome.diagnostics)
+        if any(d.severity == "error" for d in outcome.diagnostics):
             outcome.article = None
         results.append(Checked(source, outcome))
     return results
@@ -323,7 +483,7 @@ class Builder:
         # The fonts and css/fonts.css: which fonts there are depends on the characters of every document.
         fonts_key = _digest("fonts", self.all_key)
         kept_fonts = [
-            path for path, entry in self.manifest.previous.items() if _is_font(path) and entry.get("key") == fonts_key
+            path for path, entry in self.manifest.previous.items() if _is_font(path) and entry.key == fonts_key
         ]
         fonts_kept = (
             html and "handbook/css/fonts.css" in kept_fonts and all(self._reuse(p, fonts_key) for p in kept_fonts)
@@ -363,7 +523,7 @@ class Builder:
 
         def kept(name: str) -> bytes | None:
             entry = self.manifest.entries.get(f"handbook/{name}")
-            if on_disk and entry is not None and entry.get("key") == keys[name]:
+            if on_disk and entry is not None and entry.key == keys[name]:
                 with contextlib.suppress(OSError):
                     return (self.out.root / "handbook" / name).read_bytes()
             return None
@@ -409,7 +569,7 @@ class Builder:
     def _reuse(self, name: str, key: str) -> bool:
         """Keep the file on disk if the last build made it from the same inputs and it is intact."""
         entry = self.manifest.previous.get(name)
-        if not entry or entry.get("key") != key or not self.out.holds(name, entry.get("sha256")):
+        if not entry or entry.key != key or not self.out.holds(name, entry.sha256):
             return False
         self.manifest.add(entry, journal=False)
         self.result.reused.append(name)
@@ -422,17 +582,20 @@ class Builder:
             Diagnostic(label, 1, "warning", f"refused to load {url[:120]!r}") for url in made.refused
         ]
         digest = sha256(made.data)
-        entry: dict[str, Any] = {"path": name, "kind": kind, "size": len(made.data), "sha256": digest}
-        if made.pages is not None:
-            entry["pages"] = made.pages
-        if records is None:
-            entry["sources"] = ALL_RECORDS
-        else:
-            entry["sources"] = [{"path": r.source.name, "sha256": r.outcome.article.provenance.sha256} for r in records]
-        entry["key"] = key
         previous = self.manifest.previous.get(name)
-        same = previous is not None and previous.get("sha256") == digest
-        entry["date"] = previous.get("date", self.info.timestamp) if same else self.info.timestamp
+        same = previous is not None and previous.sha256 == digest
+        entry = FileEntry(
+            path=name,
+            kind=kind,
+            size=len(made.data),
+            sha256=digest,
+            pages=made.pages,
+            sources=ALL_RECORDS
+            if records is None
+            else [SourceRef(path=r.source.name, sha256=r.outcome.article.provenance.sha256) for r in records],
+            key=key,
+            date=previous.date if same else self.info.timestamp,
+        )
         with _signals_held():  # Ctrl-C or SIGTERM between the two would leave a file that nothing lists
             written = self.out.write(name, made.data)
             self.manifest.add(entry)
@@ -462,26 +625,28 @@ class Builder:
         """A rebuild that changed no file keeps the manifest as it was, date included."""
         if self.result.written:
             return
-        previous = self.out.read_manifest().get("build")
-        if isinstance(previous, dict) and {**previous, "date": None} == {**self.manifest.header["build"], "date": None}:
-            self.manifest.header["build"]["date"] = previous.get("date")
+        previous = self.out.read_manifest()
+        header = self.manifest.header
+        if previous is not None and previous.build.model_copy(update={"date": None}) == header.build.model_copy(
+            update={"date": None}
+        ):
+            self.manifest.header = header.model_copy(
+                update={"build": header.build.model_copy(update={"date": previous.build.date})}
+            )
 
-    def _manifest_header(self, records: list[Checked]) -> dict[str, Any]:
-        return {
-            "generator": f"make-report {__version__}",
-            "manifest_version": 2,
-            "build": {
-                "date": self.info.timestamp,
-                "paper": self.info.paper,
-                "marking": self.info.marking,
-                "title": self.info.title,
-                "formats": list(self.options.formats),
-            },
-            "records": [_record_entry(r) for r in records],
-        }
-
-
-ALL_RECORDS = "#/records"  # an output made from every valid record: a reference, not a copy of the list
+    def _manifest_header(self, records: list[Checked]) -> ManifestModel:
+        return ManifestModel(
+            generator=f"make-report {__version__}",
+            manifest_version=MANIFEST_VERSION,
+            build=BuildSettings(
+                date=self.info.timestamp,
+                paper=self.info.paper,
+                marking=self.info.marking,
+                title=self.info.title,
+                formats=list(self.options.formats),
+            ),
+            records=[_record_entry(r) for r in records],
+        )
 
 
 def _digest(*parts: str) -> str:
@@ -559,17 +724,16 @@ def _record_key(view: ArticleView) -> str:
     )
 
 
-def _record_entry(record: Checked) -> dict[str, Any]:
+def _record_entry(record: Checked) -> RecordEntry:
     article = record.outcome.article
-    sha = article.provenance.sha256 if article else file_sha256(record.source.path)
-    return {
-        "path": record.source.name,
-        "sha256": sha,
-        "title": article.title if article else None,
-        "status": "ok" if article else "invalid",
-        "warnings": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
-        "errors": [f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
-    }
+    return RecordEntry(
+        path=record.source.name,
+        sha256=article.provenance.sha256 if article else file_sha256(record.source.path),
+        title=article.title if article else None,
+        status="ok" if article else "invalid",
+        warnings=[f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "warning"],
+        errors=[f"line {d.line}: {d.message}" for d in record.outcome.diagnostics if d.severity == "error"],
+    )
 
 
 _WORKER = threading.local()  # one Renderer per worker thread (a Dask worker may run several)

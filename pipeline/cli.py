@@ -7,27 +7,27 @@ Exit codes: 0 all good; 1 some record is invalid or an output could not be writt
 
 from __future__ import annotations
 
-import contextlib
+import io
 import json
 import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from pipeline import __version__
-from pipeline.build import FORMATS, Builder, BuildOptions, Checked, Stopped, available_cpus, check, stop
+from pipeline.build import FORMATS, BuildOptions, BuildResult, Checked, available_cpus, check, check_options, run
 from pipeline.diagnostics import shown
-from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits, forbidden_character
-from pipeline.render import EpochError, build_moment
-from pipeline.sources import OUTPUT_MARKER, Source, discover, is_output_folder
+from pipeline.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Interrupted, MakeReportError
+from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, Limits
+from pipeline.render import build_moment
+from pipeline.sources import discover, find
 from pipeline.theme import TemplateProblem, Theme, ThemeError
-from pipeline.write import WRITTEN_NAMES, OutputError
+from pipeline.write import check_output
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
 
 sources_argument = click.argument("sources", nargs=-1, type=click.Path(exists=True, path_type=Path, readable=True))
 
@@ -77,7 +77,8 @@ def _theme(theme: Path | None, extra_css: tuple[Path, ...]) -> Theme:
     try:
         return Theme.load(theme, tuple(extra_css))
     except ThemeError as exc:
-        raise click.BadParameter(str(exc), param_hint="--theme" if theme else "--extra-css") from None
+        exc.param_hint = "--theme" if theme else "--extra-css"
+        raise
 
 
 def _sources(sources: tuple[Path, ...]) -> list[Path]:
@@ -98,104 +99,65 @@ def _report(records: list[Checked]) -> None:
                 click.echo(str(diagnostic), err=True)
 
 
-def _check_epoch() -> None:
-    try:
-        build_moment()
-    except EpochError as exc:
-        raise click.UsageError(str(exc)) from None
+class _Failed(click.ClickException):
+    """A :class:`MakeReportError` that is not a usage error, shown as ``error: message``."""
+
+    def __init__(self, error: MakeReportError):
+        super().__init__(error.message)
+        self.exit_code = error.exit_code
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"error: {shown(self.message)}", err=True)
 
 
-def _check_text_option(value: str | None, hint: str) -> None:
-    """Titles and markings go into XHTML and PDF metadata: the record text rule applies."""
-    bad = forbidden_character(value) if value is not None else None
-    if bad:
-        raise click.BadParameter(f"{bad}; write it without control characters", param_hint=hint)
+class _TemplateFailed(_Failed):
+    """A template error: its own ``FILE:LINE: error:`` line first, as a record's problems are shown."""
+
+    def show(self, file: object = None) -> None:
+        click.echo(self.message, err=True)
+        click.echo("error: the build stopped at the template error above; files already written are complete", err=True)
 
 
-def _read_order(order_file: Path) -> list[str]:
-    if not order_file.is_file():  # a FIFO or a device would block or never end
-        raise click.BadParameter(f"{shown(order_file)} is not a regular file", param_hint="--order")
-    try:
-        text = order_file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = order_file.read_bytes()[: exc.start].count(b"\n") + 1
-        raise click.BadParameter(
-            f"{shown(order_file)}:{line}: bytes that are not UTF-8; save the file as UTF-8", param_hint="--order"
-        ) from None
-    except OSError as exc:
-        raise click.BadParameter(f"cannot read {shown(order_file)}: {exc.strerror}", param_hint="--order") from None
-    return [line.strip() for line in text.splitlines() if line.strip()]
+def _as_click(error: MakeReportError) -> click.ClickException:
+    """How Click shows an error of ours: usage errors as Click's own (``Usage:``, exit 2), others as ``error:``."""
+    if isinstance(error, TemplateProblem):
+        return _TemplateFailed(error)
+    if error.exit_code == EXIT_USAGE and error.param_hint is not None:
+        return click.BadParameter(error.message, param_hint=error.param_hint)
+    if error.exit_code == EXIT_USAGE:
+        return click.UsageError(error.message)
+    return _Failed(error)
 
 
-def _check_output(output: Path, arguments: list[Path], found: list[Source]) -> None:
-    """Refuse an output folder that would write over the records it reads.
+class _Command(click.Command):
+    """Every command's class; its ``invoke`` is the one place errors become exit codes and messages.
 
-    The build writes ``manifest.json``, ``handbook/`` and its outputs into the
-    output folder. That folder may sit inside a SOURCES folder: discovery skips a
-    folder that holds a build's lock file, so a build never reads its own outputs.
-    It may not be a SOURCES folder itself, nor hold a record where a build writes.
+    It runs inside the command's own context, so a usage error shows that command's usage line.
     """
-    if output.is_symlink() and not output.exists():
-        raise click.BadParameter(
-            f"{shown(output)}: is a symbolic link to missing '{shown(os.readlink(output))}'; "
-            "remove it or choose another folder",
-            param_hint="'-o' / '--output'",
-        )
-    target = output.resolve()
-    for argument in arguments:
-        if argument.is_dir() and argument.resolve() == target:
-            raise click.BadParameter(
-                f"{shown(output)} is also the SOURCES folder {shown(argument)}; the build would write over "
-                "its records. Choose another output folder, such as a new folder inside it",
-                param_hint="'-o' / '--output'",
-            )
-    for source in found:
+
+    def invoke(self, ctx: click.Context) -> object:
         try:
-            inside = source.path.resolve().relative_to(target)
-        except ValueError:
-            continue
-        if inside.parts[0] in WRITTEN_NAMES:
-            raise click.BadParameter(
-                f"{shown(output)}: the build writes {shown(output / inside.parts[0])}, where the record "
-                f"{source.label} is; choose another output folder or move the record",
-                param_hint="'-o' / '--output'",
+            return super().invoke(ctx)
+        except MakeReportError as exc:
+            error = _as_click(exc)
+            if isinstance(error, click.UsageError):
+                error.ctx, error.cmd = ctx, self
+            raise error from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # the last resort: a bug, not bad input; say so plainly, without a traceback
+            if os.environ.get("MAKE_REPORT_DEBUG"):
+                raise
+            click.echo(
+                f"error: internal error ({type(exc).__name__}: {shown(exc)}); outputs already written are "
+                "complete. Please report this with the records involved (MAKE_REPORT_DEBUG=1 shows the traceback).",
+                err=True,
             )
+            ctx.exit(EXIT_INVALID)
 
 
-def _check_sources(arguments: list[Path]) -> None:
-    for argument in arguments:
-        if argument.is_dir() and is_output_folder(argument):
-            raise click.BadParameter(
-                f"{shown(argument)} is a make-report output folder (it holds {OUTPUT_MARKER}), not a records "
-                "folder; name the folder that holds the records",
-                param_hint="'[SOURCES]...'",
-            )
-
-
-@contextlib.contextmanager
-def _cluster(address: str | None, options: BuildOptions, jobs: int | None) -> Iterator[Callable | None]:
-    """A Dask client's executor for --scheduler: the same concurrent.futures interface as the local pool."""
-    if address is None:
-        yield None
-        return
-    try:
-        from distributed import Client
-    except ImportError:
-        raise click.UsageError(
-            "--scheduler needs Dask distributed; install it with: pip install 'make-report[cluster]'"
-        ) from None
-    try:
-        client = Client(address, timeout="10s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise OutputError(
-            f"cannot reach the Dask scheduler at {address}: {exc}; check the address and that the scheduler runs"
-        ) from exc
-    try:
-        if jobs is None:  # keep every worker thread of the cluster busy
-            options.jobs = max(1, sum(client.nthreads().values()))
-        yield client.get_executor
-    finally:
-        client.close()
+class _MakeReport(click.Group):
+    command_class = _Command
 
 
 class ProgressBar:
@@ -231,7 +193,7 @@ class ProgressBar:
             self.label = None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_MakeReport, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="make-report")
 def main() -> None:
     """Turn source records into PDF fact sheets, an HTML/EPUB handbook and a briefing pack."""
@@ -247,11 +209,7 @@ def validate(
 
     SOURCES are record files or folders (default: records/).
     """
-    arguments = _sources(sources)
-    _check_sources(arguments)
-    found = discover(arguments)
-    if not found:
-        raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
+    found = find(_sources(sources))
     records = check(found, strict, Limits(max_bytes=max_bytes, max_depth=max_depth), allow_missing_glyphs)
     _report(records)
     invalid = [r for r in records if not r.ok]
@@ -340,133 +298,66 @@ def build(
 
     SOURCES are record files or folders (default: records/).
     """
-    _check_epoch()
-    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
-    if marking is not None and (len(marking) > 80 or not marking.strip()):
-        raise click.BadParameter("a marking is 1 to 80 characters", param_hint="--marking")
-    _check_text_option(marking, "--marking")
-    _check_text_option(title, "--title")
-    order = _read_order(order_file) if order_file else None
     options = BuildOptions(
         output=output,
-        formats=chosen,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         paper=paper,
         marking=marking,
         title=title,
         strict=strict,
         allow_missing_glyphs=allow_missing_glyphs,
         limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
-        jobs=jobs or available_cpus(),
-        order=order,
+        jobs=jobs or (0 if scheduler else available_cpus()),
+        order_file=order_file,
         single_file=single_file,
         chronology=not no_chronology,
         archival=archival,
+        since=since,
+        scheduler=scheduler,
         theme=_theme(theme, extra_css),
     )
-    arguments = _sources(sources)
-    _check_sources(arguments)
-    found = discover(arguments)
-    if not found:
-        raise click.UsageError("no record files (*.txt, *.json) found in the given SOURCES")
-    _check_output(output, arguments, found)
-    before = _read_since(since) if since is not None else None  # before this build can replace it
     started = time.perf_counter()
     progress = None if quiet or not sys.stderr.isatty() else ProgressBar(started)
-    # Ctrl-C and SIGTERM end the build alike: workers ended, finished files listed, exit 130 / 143
-    previous = {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with _cluster(scheduler, options, jobs) as executor:
-            result = Builder(options, progress=progress, executor=executor).run(arguments)
-    except (KeyboardInterrupt, Stopped) as exc:
-        if progress:
-            progress.close()
-        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
-        click.echo(
-            f"error: interrupted by {signal.Signals(signum).name}; every file already written is complete "
-            "and listed in manifest.json; run the build again to finish it",
-            err=True,
-        )
-        sys.exit(128 + signum)
-    except OutputError as exc:
-        click.echo(f"error: {shown(exc)}", err=True)
-        sys.exit(EXIT_INVALID)
-    except TemplateProblem as exc:  # a theme's template: nothing made from it was written
-        if progress:
-            progress.close()
-        click.echo(str(exc), err=True)
-        click.echo("error: the build stopped at the template error above; files already written are complete", err=True)
-        sys.exit(EXIT_USAGE)
-    except click.ClickException:
-        raise
-    except Exception as exc:  # a bug, not bad input: say so plainly, without a traceback
-        if os.environ.get("MAKE_REPORT_DEBUG"):
-            raise
-        click.echo(
-            f"error: internal error while building ({type(exc).__name__}: {shown(exc)}); outputs already "
-            "written are complete. Please report this with the records involved "
-            "(MAKE_REPORT_DEBUG=1 shows the traceback).",
-            err=True,
-        )
-        sys.exit(EXIT_INVALID)
+        result = run(options, _sources(sources), progress)
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-    if progress:
-        progress.close()
-    _report(result.records)
-    for diagnostic in result.refused:
+        if progress:
+            progress.close()
+    _summary(result, options, quiet, time.perf_counter() - started)
+
+
+def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: float) -> None:
+    """Every problem (``--strict`` applied once, to all of them), what was built, which records failed."""
+    diagnostics = result.diagnostics(options.strict)
+    for diagnostic in diagnostics:
         click.echo(str(diagnostic), err=True)
-    seconds = time.perf_counter() - started
     valid = len(result.records) - len(result.failed)
     if not quiet:
         click.echo(
-            f"built {valid} of {len(result.records)} records into {shown(output)}/: "
+            f"built {valid} of {len(result.records)} records into {shown(options.output)}/: "
             f"{len(result.written)} files written, {len(result.reused)} unchanged ({seconds:.1f} s)",
             err=True,
         )
-    if since is not None:
-        _since(before, since, output)
+    if result.since:
+        click.echo(result.since, err=True)
     if result.failed:
         click.echo(f"{len(result.failed)} records failed and were not built:", err=True)
         for record in result.failed:
             click.echo(f"  {record.source.label}", err=True)
-        sys.exit(EXIT_INVALID)
-
-
-def _read_since(old: Path):
-    from pipeline.changereport import load
-    from pipeline.diff import DiffError
-
-    try:
-        return load(old)
-    except DiffError as exc:
-        raise click.BadParameter(str(exc), param_hint="--since") from None
-
-
-def _since(before, old: Path, output: Path) -> None:
-    """The change report from OLD (read before the build) to the build just made, beside it."""
-    from pipeline.changereport import run, write_report
-    from pipeline.diff import DiffError
-
-    try:
-        changes, _checked = run(before, output, shown(old))
-        written = write_report(changes, output)
-    except (DiffError, OutputError) as exc:
-        click.echo(f"error: {shown(exc)}", err=True)
-        sys.exit(EXIT_INVALID)
-    click.echo(
-        f"since {shown(old)}: {len(changes.added)} added, {len(changes.removed)} removed, "
-        f"{len(changes.renamed)} renamed, {len(changes.changed)} changed; wrote {', '.join(written)}",
-        err=True,
-    )
+    if result.since_error:
+        raise result.since_error
+    sys.exit(EXIT_INVALID if any(d.severity == "error" for d in diagnostics) else EXIT_OK)
 
 
 @main.command()
-def schema() -> None:
-    """Print the JSON Schema of a record authored as JSON (schemas.AuthoredArticle)."""
+@click.option("--manifest", is_flag=True, help="Print the schema of manifest.json (schemas.manifest.Manifest) instead.")
+def schema(manifest: bool) -> None:
+    """Print the JSON Schema of a record authored as JSON or YAML (schemas.AuthoredArticle)."""
+    if manifest:
+        from schemas.manifest import Manifest
+
+        click.echo(json.dumps(Manifest.model_json_schema(), indent=2, ensure_ascii=False))
+        return
     from schemas.authored import AuthoredArticle
 
     click.echo(json.dumps(AuthoredArticle.model_json_schema(), indent=2, ensure_ascii=False))
@@ -474,9 +365,12 @@ def schema() -> None:
 
 @main.command()
 @click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yaml", "as_yaml", is_flag=True, help="Print a YAML record instead of JSON.")
 @limit_options
-def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int) -> None:
-    """Print a valid RECORD (text or JSON) as a JSON record that builds the same outputs."""
+def export(
+    record: Path, as_yaml: bool, strict: bool, allow_missing_glyphs: bool, max_bytes: int, max_depth: int
+) -> None:
+    """Print a valid RECORD (text, JSON or YAML) as a JSON (or YAML) record that builds the same outputs."""
     from schemas.authored import authored_form
 
     limits = Limits(max_bytes=max_bytes, max_depth=max_depth)
@@ -484,7 +378,18 @@ def export(record: Path, strict: bool, allow_missing_glyphs: bool, max_bytes: in
     _report([checked])
     if not checked.ok:
         sys.exit(EXIT_INVALID)
-    click.echo(authored_form(checked.outcome.article).model_dump_json(indent=1, exclude_none=True))
+    authored = authored_form(checked.outcome.article)
+    if not as_yaml:
+        click.echo(authored.model_dump_json(indent=1, exclude_none=True))
+        return
+    from ruamel.yaml import YAML
+
+    yaml = YAML(pure=True)  # fields in the model's order; strings that would read as other types are quoted
+    yaml.allow_unicode = True
+    yaml.width = 4096  # one line per value, as in a text record
+    stream = io.StringIO()
+    yaml.dump(authored.model_dump(mode="json", exclude_none=True), stream)
+    click.echo(stream.getvalue(), nl=False)
 
 
 @main.command()
@@ -502,25 +407,17 @@ def diff(old: Path, new: Path, output: Path | None) -> None:
 
     OLD and NEW are build output folders, or NEW (or OLD) a records folder read now.
     """
-    from pipeline.changereport import is_build, run, write_report
-    from pipeline.diff import DiffError
+    from pipeline.changereport import is_build, write_report
+    from pipeline.changereport import run as compare_builds
 
-    _check_epoch()
+    build_moment()  # a bad SOURCE_DATE_EPOCH is a usage error before anything is read
     if output is None:
         if not is_build(new):
             raise click.UsageError(f"{shown(new)} is a records folder; name the folder for the report with -o DIR")
         output = new
-    try:
-        changes, checked = run(old, new)
-    except DiffError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_INVALID)
+    changes, checked = compare_builds(old, new)
     _report(checked)
-    try:
-        written = write_report(changes, output)
-    except OutputError as exc:
-        click.echo(f"error: {shown(exc)}", err=True)
-        sys.exit(EXIT_INVALID)
+    written = write_report(changes, output)
     click.echo(
         f"{len(changes.added)} added, {len(changes.removed)} removed, {len(changes.renamed)} renamed, "
         f"{len(changes.changed)} changed, {changes.unchanged} unchanged; wrote {', '.join(written)} "
@@ -582,7 +479,7 @@ def theme_export(directory: Path) -> None:
     try:
         written = export(templates_dir(), directory)
     except ThemeError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {exc.message}", err=True)
         sys.exit(EXIT_INVALID)
     except OSError as exc:
         click.echo(f"error: cannot write into {shown(directory)}: {exc.strerror or exc}", err=True)
@@ -643,18 +540,9 @@ def serve(
     """
     from pipeline.serve import serve as run_server
 
-    _check_epoch()
-    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise click.BadParameter(f"unknown format {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
-    if marking is not None and (len(marking) > 80 or not marking.strip()):
-        raise click.BadParameter("a marking is 1 to 80 characters", param_hint="--marking")
-    _check_text_option(marking, "--marking")
-    _check_text_option(title, "--title")
     options = BuildOptions(
         output=output,
-        formats=chosen,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
         paper=paper,
         marking=marking,
         title=title,
@@ -665,8 +553,11 @@ def serve(
         theme=_theme(theme, extra_css),
     )
     arguments = _sources(sources)
-    _check_sources(arguments)
-    _check_output(output, arguments, discover(arguments))
+    build_moment()
+    check_options(options)  # a wrong option is a usage error before serving, not a page overlay
+    check_output(output, arguments, find(arguments))
+
+    signals: list[int] = []  # the signal that stopped serving, if not Ctrl-C between builds
 
     def rebuild() -> str:
         """One incremental build; its problems go to the terminal and, as text, to the pages."""
@@ -674,18 +565,19 @@ def serve(
         problems: list[str] = []
         try:
             options.theme = Theme.load(theme, tuple(extra_css))  # the logo may have changed
-            result = Builder(options).run(arguments)
-        except (ThemeError, TemplateProblem, OutputError) as exc:
-            problems.append(str(exc) if isinstance(exc, TemplateProblem) else f"error: {shown(exc)}")
+            result = run(options, arguments)
+        except Interrupted as exc:  # Ctrl-C or SIGTERM during a build stops serving
+            signals.append(exc.signum)
+            raise KeyboardInterrupt from None
+        except MakeReportError as exc:
+            problems.append(exc.message if isinstance(exc, TemplateProblem) else f"error: {shown(exc.message)}")
         except Exception as exc:  # a bug: keep serving, say what happened
             problems.append(f"error: internal error while building ({type(exc).__name__}: {shown(exc)})")
         else:
-            _report(result.records)
-            for diagnostic in result.refused:
+            diagnostics = result.diagnostics(options.strict)
+            for diagnostic in diagnostics:
                 click.echo(str(diagnostic), err=True)
-            problems += [
-                str(d) for r in result.records for d in dict.fromkeys(r.outcome.diagnostics) if d.severity == "error"
-            ]
+            problems += [str(d) for d in diagnostics if d.severity == "error"]
             click.echo(
                 f"built {len(result.records) - len(result.failed)} of {len(result.records)} records: "
                 f"{len(result.written)} files written, {len(result.reused)} unchanged "
@@ -700,7 +592,6 @@ def serve(
     watched = [*arguments, *([theme] if theme else []), *extra_css]
     if Path("make-report.toml").is_file():
         watched.append(Path("make-report.toml"))
-    signals: list[int] = []
 
     def stop_serving(signum: int, frame: object) -> None:  # SIGTERM ends serve as Ctrl-C does
         signals.append(signum)

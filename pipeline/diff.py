@@ -20,12 +20,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.diagnostics import shown
+from pipeline.errors import MakeReportError
 from schemas import Article, Block, ListBlock, Paragraph
+from schemas.manifest import Manifest
 
 MANIFEST = "manifest.json"
 
 
-class DiffError(Exception):
+class DiffError(MakeReportError):
     """A folder that is neither a build nor a records folder, or a build whose kept records are unreadable."""
 
 
@@ -105,11 +107,17 @@ def kept_records(folder: Path) -> dict[str, Article]:
             f"{shown(folder / MANIFEST)}: cannot read the manifest ({shown(exc)}); name a build's output folder "
             "or a records folder"
         ) from None
+    try:
+        manifest = Manifest.model_validate(manifest)
+    except ValidationError:
+        raise DiffError(
+            f"{shown(folder)}: this build kept no validated records (built by an older make-report); build it again"
+        ) from None
     found: dict[str, Article] = {}
-    for entry in manifest.get("files", []):
-        if not isinstance(entry, dict) or entry.get("kind") != "record":
+    for entry in manifest.files:
+        if entry.kind != "record":
             continue
-        path = folder / str(entry.get("path"))
+        path = folder / entry.path
         try:
             article = Article.model_validate_json(path.read_bytes())
         except (OSError, ValidationError) as exc:
@@ -117,7 +125,7 @@ def kept_records(folder: Path) -> dict[str, Article]:
                 f"{shown(path)}: cannot read this kept record ({type(exc).__name__}); build that folder again"
             ) from None
         found[article.provenance.path] = article
-    if not found and manifest.get("records"):
+    if not found and manifest.records:
         raise DiffError(
             f"{shown(folder)}: this build kept no validated records (built by an older make-report); build it again"
         )

@@ -24,6 +24,8 @@ from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic, is_utf8, shown
 
+#: Open flags for a record: never block on a FIFO, binary on Windows (where O_NONBLOCK does not exist).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 #: Defaults for the explicit limits (``--max-bytes``, ``--max-depth``).
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 8
@@ -128,7 +130,7 @@ def read_record(path: Path, limits: Limits = Limits(), label: str | None = None)
     if problem:
         return _unread(label, "", problem)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
         return _unread(label, "", _os_problem(path, exc))
     with os.fdopen(fd, "rb") as handle:
@@ -150,15 +152,13 @@ def read_record(path: Path, limits: Limits = Limits(), label: str | None = None)
                 )
         except OSError as exc:
             return _unread(label, "", _os_problem(path, exc))
-    if path.suffix.lower() == ".json":
-        return parse_json(data, label, limits)
-    return parse_bytes(data, label, limits)
+    return reader_for(path).parse(data, label, limits)
 
 
 def file_sha256(path: Path) -> str | None:
     """The sha256 of a regular file's bytes (None for anything else, or if unreadable)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _READ_FLAGS)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
@@ -212,8 +212,8 @@ def _kind(mode: int) -> str:
     return next((f"is {name}" for test, name in kinds if test(mode)), "is a special file")
 
 
-def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
-    """Parse the bytes of one record; never raises for bad input."""
+def _guarded(data: bytes, label: str, limits: Limits) -> RawRecord:
+    """A new record for ``data``, with the one size guard every reader shares (parsers are given bytes too)."""
     record = RawRecord(path=label, sha256=hashlib.sha256(data).hexdigest())
     if len(data) > limits.max_bytes:
         record.diagnostics.append(
@@ -225,6 +225,13 @@ def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord
                 "split the record or raise --max-bytes",
             )
         )
+    return record
+
+
+def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
+    """Parse the bytes of one record; never raises for bad input."""
+    record = _guarded(data, label, limits)
+    if record.diagnostics:
         return record
     lines = _decode_lines(data, record)
     _Parser(record, lines, limits).run()
@@ -237,11 +244,8 @@ def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     Every object, array and string remembers the line it starts on, so that later
     messages name the right line of the JSON file.
     """
-    record = RawRecord(path=label, sha256=hashlib.sha256(data).hexdigest())
-    if len(data) > limits.max_bytes:
-        record.diagnostics.append(
-            Diagnostic(label, 1, "error", f"file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}")
-        )
+    record = _guarded(data, label, limits)
+    if record.diagnostics:
         return record
     record.lines = _decode_lines(data, record)
     if record.diagnostics:
@@ -270,13 +274,15 @@ def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
 
 
 class JsonObject(dict):
-    """A JSON object that knows where it starts and ends in the text, and its repeated keys."""
+    """A JSON (or YAML) object that knows where it starts and ends in the text, and its repeated keys."""
 
     line: int = 1
     start: int = 0
     end: int = 0
     text: str = ""  # the whole JSON text, shared
     duplicates: list[str]
+    #: Where each key is written, every time it is (YAML: the parser gives lines, not offsets).
+    key_lines: dict[str, list[int]] | None = None
 
 
 class JsonArray(list):
@@ -365,6 +371,9 @@ def json_line(node: object, loc: tuple) -> int:
 
 def key_line(node: JsonObject, key: str, occurrence: int = 1) -> int:
     """The line of ``"key":`` in an object, skipping the objects and arrays nested in it."""
+    if node.key_lines is not None:
+        lines = node.key_lines.get(key, [node.line])
+        return lines[min(occurrence, len(lines)) - 1]
     text = node.text
     nested = [(v.start, v.end) for v in node.values() if isinstance(v, JsonObject | JsonArray)]
     pattern = re.compile(re.escape(json.dumps(key)) + r"\s*:")
@@ -768,3 +777,129 @@ def check_structure(record: RawRecord) -> None:
         level = section.level
     if not record.lead and not record.sections and not record.infobox:
         report(record.title_line, "warning", "record has nothing after its title")
+
+
+# -- YAML records ----------------------------------------------------------------
+
+#: Plain YAML scalars that mean "no value"; every other scalar is kept as the text written.
+_YAML_NULLS = {"", "~", "null", "Null", "NULL"}
+
+
+def parse_yaml(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
+    """A record authored as YAML: the same authored model and checks as JSON, lines from the YAML parser.
+
+    Loading is safe by construction: the text is composed into nodes and turned into
+    plain dicts, lists and strings here; no tag is honoured, so no object is ever
+    built. Anchors and aliases are refused (an alias can repeat a subtree without
+    bound: "billion laughs"). Every scalar stays the text as written, so
+    ``Formed: 2023-01-01`` is not turned into a date nor ``Founded: 1990`` into
+    a number; the authored model converts ``true``/``2`` where it wants a flag or
+    a number.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionStartEvent, DocumentStartEvent, ScalarEvent
+
+    record = _guarded(data, label, limits)
+    if record.diagnostics:
+        return record
+    record.lines = _decode_lines(data, record)
+    if record.diagnostics:
+        return record
+    text = "\n".join(record.lines)
+    yaml = YAML(typ="safe", pure=True)
+
+    def error(line: int, message: str) -> RawRecord:
+        record.diagnostics.append(Diagnostic(label, line, "error", message))
+        return record
+
+    try:
+        documents = 0
+        for event in yaml.parse(text):
+            line = event.start_mark.line + 1
+            if isinstance(event, DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    return error(line, "a second YAML document ('---'); a record file holds one record")
+            elif isinstance(event, AliasEvent):
+                return error(line, f"an alias (*{event.anchor}); write the value out in full")
+            elif isinstance(event, ScalarEvent | CollectionStartEvent):
+                if event.anchor is not None:
+                    return error(line, f"an anchor (&{event.anchor}); write each value out in full")
+                if event.tag is not None and event.tag != "!":
+                    return error(line, f"a YAML tag ({event.tag}); records hold plain values: remove the tag")
+        node = yaml.compose(text)
+        value = _yaml_value(node) if node is not None else None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return error(mark.line + 1 if mark else 1, f"not valid YAML: {exc.problem or exc.context}")
+    except YAMLError as exc:
+        return error(1, f"not valid YAML: {exc}")
+    except RecursionError:
+        return error(1, "YAML nested too deeply")
+    if not isinstance(value, dict):
+        return error(1, "a YAML record is a mapping of fields: 'title: ...'")
+    record.authored = value
+    _check_json(record, value, (), limits)
+    record.title = value.get("title") if isinstance(value.get("title"), str) else None
+    return record
+
+
+def _yaml_value(node: object) -> object:
+    """A composed YAML node as the JSON reader's located values: objects, arrays, strings, None."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    line = node.start_mark.line + 1  # type: ignore[attr-defined]
+    if isinstance(node, ScalarNode):
+        if node.style is None and node.value in _YAML_NULLS:
+            return None
+        result = JsonString(node.value)
+        result.line = line
+        return result
+    if isinstance(node, SequenceNode):
+        array = JsonArray(_yaml_value(item) for item in node.value)
+        array.line = line
+        return array
+    assert isinstance(node, MappingNode)
+    mapping = JsonObject()
+    mapping.line, mapping.duplicates, mapping.key_lines = line, [], {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value) if isinstance(key_node, ScalarNode) else repr(key_node.value)
+        if key in mapping:
+            mapping.duplicates.append(key)
+        mapping.key_lines.setdefault(key, []).append(key_node.start_mark.line + 1)
+        mapping[key] = _yaml_value(value_node)
+    return mapping
+
+
+class TextReader:
+    """Article text, the grammar of docs/format.md."""
+
+    suffixes = (".txt",)
+    parse = staticmethod(parse_bytes)
+
+
+class JsonReader:
+    """A record authored as JSON (schemas.AuthoredArticle)."""
+
+    suffixes = (".json",)
+    parse = staticmethod(parse_json)
+
+
+class YamlReader:
+    """A record authored as YAML, the same model as JSON."""
+
+    suffixes = (".yaml", ".yml")
+    parse = staticmethod(parse_yaml)
+
+
+#: Which reader reads a record file, by suffix: the one list discovery and messages use too.
+READERS: dict[str, type[TextReader | JsonReader | YamlReader]] = {
+    suffix: reader for reader in (TextReader, JsonReader, YamlReader) for suffix in reader.suffixes
+}
+RECORD_SUFFIXES: tuple[str, ...] = tuple(READERS)
+
+
+def reader_for(path: Path) -> type[TextReader | JsonReader | YamlReader]:
+    """The reader for a file; a file named on the command line with another suffix is read as text."""
+    return READERS.get(path.suffix.lower(), TextReader)

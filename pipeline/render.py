@@ -30,6 +30,7 @@ from pipeline.bidi import needs_isolation, plain
 from pipeline.chronology import Event, combined, events
 from pipeline.crosslinks import RecordLinks, link
 from pipeline.diagnostics import shown
+from pipeline.errors import ConfigurationError
 from pipeline.media import Media
 from pipeline.media import load as load_media
 from pipeline.names import name_index
@@ -45,7 +46,7 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 MAX_EPOCH = 253402300799
 
 
-class EpochError(ValueError):
+class EpochError(ConfigurationError):
     """SOURCE_DATE_EPOCH is set to something that is not a usable date."""
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.diagnostics import Diagnostic, shown
+from pipeline.errors import ConfigurationError, NoRecordsError
+from pipeline.read import RECORD_SUFFIXES
 
-RECORD_SUFFIXES = {".txt", ".json"}
 SOURCES_FILE = "sources.toml"
 #: The lock file that every build keeps in its output folder. A folder holding it
 #: is make-report's own output: discovery never reads it as records.
@@ -89,6 +90,22 @@ def discover(arguments: list[Path]) -> list[Source]:
             found.setdefault(_resolved(path), path)
     names = _names(list(found))
     return [Source(path, _label(path), names[resolved]) for resolved, path in found.items()]
+
+
+def find(arguments: list[Path]) -> list[Source]:
+    """The records a command works on; SOURCES that name none, or name a build's output, are refused."""
+    for argument in arguments:
+        if argument.is_dir() and is_output_folder(argument):
+            raise ConfigurationError(
+                f"{shown(argument)} is a make-report output folder (it holds {OUTPUT_MARKER}), not a records "
+                "folder; name the folder that holds the records",
+                param_hint="'[SOURCES]...'",
+            )
+    found = discover(arguments)
+    if not found:
+        kinds = ", ".join(f"*{suffix}" for suffix in RECORD_SUFFIXES)
+        raise NoRecordsError(f"no record files ({kinds}) found in the given SOURCES")
+    return found
 
 
 def _resolved(path: Path) -> Path:

@@ -20,6 +20,7 @@ from types import TracebackType
 
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, TemplateError, TemplateSyntaxError
 
+from pipeline.errors import ConfigurationError
 from pipeline.media import Media
 from pipeline.media import load as load_media
 
@@ -29,19 +30,19 @@ THEME_CSS = "css/theme.css"
 LOGO_NAMES = ("logo.svg", "logo.png", "logo.jpg", "logo.jpeg")
 
 
-class TemplateProblem(Exception):
-    """A template (bundled or a theme's) that cannot be compiled or rendered, at its file and line."""
+class TemplateProblem(ConfigurationError):
+    """A template (bundled or a theme's) that cannot be compiled or rendered, at its file and line (exit 2)."""
 
     def __init__(self, path: str, line: int, message: str):
         super().__init__(f"{path}:{line}: error: {message}")
-        self.path, self.line, self.message = path, line, message
+        self.path, self.line, self.problem = path, line, message
 
     def __reduce__(self):
         """Whole across processes: a worker's template error reaches the build as itself."""
-        return (type(self), (self.path, self.line, self.message))
+        return (type(self), (self.path, self.line, self.problem))
 
 
-class ThemeError(ValueError):
+class ThemeError(ConfigurationError):
     """A theme folder or extra stylesheet that cannot be used (missing, not a folder, a bad logo)."""
 
 

@@ -3,7 +3,7 @@
 Structure errors come from the reader; this stage adds what needs meaning: typed
 infobox values that do not parse, a logo that cannot be found, characters the
 bundled fonts cannot show. Those are warnings (the source text is still shown as
-written); ``strict`` turns them into errors.
+written); ``--strict`` turns them into errors in :func:`pipeline.build.check`.
 """
 
 from __future__ import annotations
@@ -69,7 +69,6 @@ class Options:
     source_name: str | None = None  # how outputs name the source (messages use the path as given)
     media_dir: Path | None = None
     media_label: str | None = None  # how messages name the media folder
-    strict: bool = False
     allow_missing_glyphs: bool = False  # a character no font has is a warning, not an error
     licence: str | None = None
     attribution: str | None = None
@@ -94,8 +93,6 @@ def validate(raw: RawRecord, options: Options = Options()) -> Outcome:
     checker = _Checker(raw, options)
     article = checker.build()
     diagnostics = sorted(raw.diagnostics + checker.diagnostics, key=lambda d: d.line)
-    if options.strict:
-        diagnostics = [d.as_error() for d in diagnostics]
     if has_errors(diagnostics):
         return Outcome(None, diagnostics)
     return Outcome(article, diagnostics)

@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
+
+from filelock import FileLock, Timeout
 
 from pipeline.bidi import INVISIBLE
 from pipeline.diagnostics import shown
-from pipeline.sources import OUTPUT_MARKER
+from pipeline.errors import ConfigurationError, OutputError
+from pipeline.sources import OUTPUT_MARKER, Source
+from schemas.manifest import FileEntry
+from schemas.manifest import Manifest as ManifestModel
 
 LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
@@ -37,8 +41,40 @@ TEMP_PREFIX = ".make-report-"
 TEMP_SUFFIX = ".tmp"
 
 
-class OutputError(Exception):
-    """The output folder cannot be used; the message says why and what to do."""
+def check_output(output: Path, arguments: list[Path], found: list[Source]) -> None:
+    """Refuse an output folder that would write over the records it reads.
+
+    The build writes ``manifest.json``, ``handbook/`` and its outputs into the
+    output folder. That folder may sit inside a SOURCES folder: discovery skips a
+    folder that holds a build's lock file, so a build never reads its own outputs.
+    It may not be a SOURCES folder itself, nor hold a record where a build writes.
+    """
+    hint = "'-o' / '--output'"
+    if output.is_symlink() and not output.exists():
+        raise ConfigurationError(
+            f"{shown(output)}: is a symbolic link to missing '{shown(os.readlink(output))}'; "
+            "remove it or choose another folder",
+            param_hint=hint,
+        )
+    target = output.resolve()
+    for argument in arguments:
+        if argument.is_dir() and argument.resolve() == target:
+            raise ConfigurationError(
+                f"{shown(output)} is also the SOURCES folder {shown(argument)}; the build would write over "
+                "its records. Choose another output folder, such as a new folder inside it",
+                param_hint=hint,
+            )
+    for source in found:
+        try:
+            inside = source.path.resolve().relative_to(target)
+        except ValueError:
+            continue
+        if inside.parts[0] in WRITTEN_NAMES:
+            raise ConfigurationError(
+                f"{shown(output)}: the build writes {shown(output / inside.parts[0])}, where the record "
+                f"{source.label} is; choose another output folder or move the record",
+                param_hint=hint,
+            )
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -69,42 +105,53 @@ def _output_error(path: Path, exc: OSError) -> OutputError:
     return OutputError(f"cannot write {shown(path)}: {exc.strerror or exc}; {advice}")
 
 
+def _mark(marker: Path) -> None:
+    """Create the lock file if it is missing; an existing one is left as it is (its date too)."""
+    os.close(os.open(marker, os.O_RDWR | os.O_CREAT, 0o644))
+
+
 class OutputDir:
     """The folder a build writes into, held under a lock for the build's duration."""
 
     def __init__(self, root: Path):
         self.root = root
-        self._lock: int | None = None
+        self._lock: FileLock | None = None
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[OutputDir]:
+        """Hold the folder's lock for a build: a second build into it is refused at once.
+
+        ``filelock`` takes an ``flock`` on POSIX and ``msvcrt.locking`` on Windows.
+        The lock file also marks the folder as a build's output for discovery, so it
+        is kept (Windows' lock removes it on release: it is put back).
+        """
+        marker = self.root / LOCK_NAME
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.root / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+            _mark(marker)
         except OSError as exc:
             raise OutputError(
                 f"cannot write to the output folder {shown(self.root)}: {exc.strerror}; "
                 "choose another with --output or fix its permissions"
             ) from exc
+        lock = FileLock(marker, timeout=0)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise OutputError(
-                    f"another make-report build is writing to {shown(self.root)}; "
-                    "wait for it to finish or choose another folder with --output"
-                ) from exc
-            raise
-        self._lock = fd
+            lock.acquire()
+        except Timeout as exc:
+            raise OutputError(
+                f"another make-report build is writing to {shown(self.root)}; "
+                "wait for it to finish or choose another folder with --output"
+            ) from exc
+        self._lock = lock
         try:
             self._check_writable()
             self._remove_stale_temporaries()
             yield self
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+            lock.release()
             self._lock = None
+            with contextlib.suppress(OSError):
+                _mark(marker)
 
     def _check_writable(self) -> None:
         if not os.access(self.root, os.W_OK):
@@ -146,21 +193,29 @@ class OutputDir:
         except OSError:
             return False
 
-    def read_manifest(self) -> dict[str, Any]:
-        """The previous build's manifest, or an empty one if missing or unreadable."""
+    def read_manifest(self) -> ManifestModel | None:
+        """The previous build's manifest, or None if missing, unreadable or of another layout."""
+        try:
+            return ManifestModel.model_validate_json((self.root / MANIFEST_NAME).read_bytes())
+        except (OSError, ValueError):  # pydantic's ValidationError is a ValueError
+            return None
+
+    def previous_files(self) -> list[FileEntry]:
+        """The previous manifest's file entries that are well-formed, even if the rest of it is not."""
         try:
             data = json.loads((self.root / MANIFEST_NAME).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+            return []
+        files = data.get("files") if isinstance(data, dict) else None
+        return [entry for entry in map(_file_entry, files if isinstance(files, list) else []) if entry]
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
-        text = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+    def write_manifest(self, manifest: ManifestModel) -> None:
+        text = json.dumps(manifest.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
         # The same JSON values, but no bidi control or zero-width character raw in the file.
         text = "".join(f"\\u{ord(char):04x}" if char in INVISIBLE else char for char in text)
         self.write(MANIFEST_NAME, text.encode("utf-8"))
 
-    def read_journal(self) -> list[dict[str, Any]]:
+    def read_journal(self) -> list[FileEntry]:
         """File entries a killed build recorded after its last manifest; a torn last line is skipped."""
         try:
             lines = (self.root / JOURNAL_NAME).read_bytes().splitlines()
@@ -169,12 +224,17 @@ class OutputDir:
         entries = []
         for line in lines:
             try:
-                entry = json.loads(line)
+                entries.append(FileEntry.model_validate_json(line))
             except ValueError:
                 continue
-            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
-                entries.append(entry)
         return entries
+
+
+def _file_entry(data: object) -> FileEntry | None:
+    try:
+        return FileEntry.model_validate(data)
+    except ValueError:
+        return None
 
 
 class Manifest:
@@ -187,16 +247,15 @@ class Manifest:
     overwrite before it starts.
     """
 
-    def __init__(self, out: OutputDir, header: dict[str, Any]):
+    def __init__(self, out: OutputDir, header: ManifestModel):
         self.out = out
-        self.header = header
-        old = out.read_manifest().get("files", [])
-        listed = {f["path"]: f for f in old if isinstance(f, dict) and isinstance(f.get("path"), str)}
-        self.previous: dict[str, dict[str, Any]] = dict(listed)
+        self.header = header  # everything but the files
+        listed = {entry.path: entry for entry in out.previous_files()}
+        self.previous: dict[str, FileEntry] = dict(listed)
         for entry in out.read_journal():
-            self.previous[entry["path"]] = entry
+            self.previous[entry.path] = entry
         self.carried = {path: entry for path, entry in listed.items() if self.previous[path] is entry}
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, FileEntry] = {}
         self._journal: BinaryIO | None = None
 
     def replacing(self, paths: list[str]) -> None:
@@ -206,16 +265,16 @@ class Manifest:
                 self.carried.pop(path, None)
             self.save()
 
-    def add(self, entry: dict[str, Any], journal: bool = True) -> None:
+    def add(self, entry: FileEntry, journal: bool = True) -> None:
         """One finished file; journalled at once (one short line), listed at the next :meth:`save`."""
-        self.carried.pop(entry["path"], None)
-        self.entries[entry["path"]] = entry
+        self.carried.pop(entry.path, None)
+        self.entries[entry.path] = entry
         if journal:
             path = self.out.root / JOURNAL_NAME
             try:
                 if self._journal is None:
                     self._journal = open(path, "ab")  # noqa: SIM115 - held for the build
-                line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+                line = json.dumps(entry.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")) + "\n"
                 self._journal.write(line.encode("utf-8"))
                 self._journal.flush()
             except OSError as exc:
@@ -223,8 +282,8 @@ class Manifest:
 
     def save(self) -> None:
         """Write manifest.json: this build's entries, then untouched ones carried over."""
-        files = sorted([*self.entries.values(), *self.carried.values()], key=lambda entry: entry["path"])
-        self.out.write_manifest({**self.header, "files": files})
+        files = sorted([*self.entries.values(), *self.carried.values()], key=lambda entry: entry.path)
+        self.out.write_manifest(self.header.model_copy(update={"files": files}))
 
     def close(self) -> None:
         """The final manifest: only this build's files; the journal is no longer needed."""

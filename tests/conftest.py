@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,8 +36,11 @@ def cli(*args: str | Path) -> Result:
     return result
 
 
-def run_command(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run make-report in a child process, exactly as from a shell."""
+def run_command(*args: str | Path, cwd: Path | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run make-report in a child process, exactly as from a shell.
+
+    The timeout only catches a hang: a loaded 2-core machine can take minutes for a batch.
+    """
     env = dict(os.environ, SOURCE_DATE_EPOCH=EPOCH)
     return subprocess.run(
         [sys.executable, "-m", "pipeline", *[str(a) for a in args]],
@@ -88,19 +93,18 @@ def source_strings(path: Path) -> list[str]:
     return article_strings(article)
 
 
+@contextlib.contextmanager
+def epoch(value: str = EPOCH) -> Iterator[None]:
+    """SOURCE_DATE_EPOCH set for a block, then restored (for module and session fixtures: no monkeypatch there)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", value)
+        yield
+
+
 def _build_once(out: Path, *args: str | Path) -> Path:
     """A build for fixtures shared across tests, run before any test's own environment is set."""
-    env = {"SOURCE_DATE_EPOCH": EPOCH}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with epoch():
         result = cli("build", *args, "-o", out)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     assert result.exit_code == 0, result.stderr
     return out
 

@@ -9,7 +9,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from .conftest import SAMPLE, cli, normalise, pdf_text, source_strings
+from .conftest import SAMPLE, cli, epoch, normalise, pdf_text, source_strings
 
 _OPENED: list[str] = []
 
@@ -25,10 +25,8 @@ sys.addaudithook(_audit)
 @pytest.fixture(scope="module")
 def sheet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sheet")
-    import os
-
-    os.environ["SOURCE_DATE_EPOCH"] = "1764028800"
-    result = cli("build", SAMPLE, "-o", out, "--format", "pdf", "--marking", "UNCLASSIFIED")
+    with epoch():
+        result = cli("build", SAMPLE, "-o", out, "--format", "pdf", "--marking", "UNCLASSIFIED")
     assert result.exit_code == 0, result.stderr
     return out / "tajikistani-internal-troops.pdf"
 

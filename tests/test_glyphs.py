@@ -8,7 +8,6 @@ each with an infobox value, a heading and a list item in that script.
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
 import unicodedata
@@ -21,7 +20,7 @@ from fontTools.ttLib import TTFont
 from lxml import etree
 
 from pipeline import assets
-from tests.conftest import EPOCH, cli, normalise, pdf_text
+from tests.conftest import cli, epoch, normalise, pdf_text
 
 SCRIPTS = Path(__file__).resolve().parent / "data" / "scripts"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -38,15 +37,8 @@ SHEETS = {
 
 
 def _build(out: Path, *args: str | Path) -> None:
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
+    with epoch():
         result = cli("build", *args, "-o", out)
-    finally:
-        if old is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
     assert result.exit_code == 0, result.stderr
 
 

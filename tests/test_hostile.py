@@ -9,7 +9,6 @@ in that one build's outputs.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import pikepdf
 import pytest
 from lxml import etree
 
-from .conftest import EPOCH, ROOT, cli, normalise, pdf_text, run_command
+from .conftest import ROOT, cli, epoch, normalise, pdf_text, run_command
 from .hostile.corpus import LONG_WORD, Case, cases, write_corpus
 
 CASES = {case.name: case for case in cases()}
@@ -41,15 +40,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def build(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, str]]:
     """One build of the whole corpus; returns the output folder, stderr and case file -> fact sheet."""
     out = tmp_path_factory.mktemp("hostile-out")
-    old = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
-    try:
+    with epoch():
         result = cli("build", corpus, "-o", out, "--format", "pdf,html")
-    finally:
-        if old is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = old
     assert result.exit_code == 1, result.stderr  # the corpus holds rejected cases
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     sheets = {}
@@ -218,6 +210,15 @@ def test_long_unbroken_word_is_not_clipped(build):
     assert LONG_WORD[:500] in text and text.rstrip().find("end.") > text.find("W")
     assert text.count("lorem") == case.data.count(b"lorem")
     assert LONG_WORD in _text(_chapter(build, case).getroot())
+    # Every word's box (poppler's pdftotext -bbox) lies inside the page's text area.
+    html = subprocess.run(
+        ["pdftotext", "-bbox", str(_sheet(build, case)), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', html).group(1))
+    boxes = [(float(a), float(b)) for a, b in re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"', html)]
+    assert len(boxes) > 1000
+    margin = 17 / 25.4 * 72  # the page's side margins, 17 mm
+    assert all(x_min >= margin - 1 and x_max <= width - margin + 1 for x_min, x_max in boxes)
 
 
 def test_deep_but_allowed_list_is_built(build):
