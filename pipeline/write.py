@@ -21,9 +21,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING, BinaryIO
 
 from pipeline.bidi import INVISIBLE
 from pipeline.diagnostics import shown
@@ -31,6 +29,9 @@ from pipeline.errors import ConfigurationError, OutputError
 from pipeline.sources import OUTPUT_MARKER, Source
 from schemas.manifest import FileEntry
 from schemas.manifest import Manifest as ManifestModel
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 LOCK_NAME = OUTPUT_MARKER  # discovery skips a folder that holds it: a build never reads its outputs
 MANIFEST_NAME = "manifest.json"
@@ -125,6 +126,8 @@ class OutputDir:
         The lock file also marks the folder as a build's output for discovery, so it
         is kept (Windows' lock removes it on release: it is put back).
         """
+        from filelock import FileLock, Timeout  # here: only a build pays for importing it (tens of ms)
+
         marker = self.root / LOCK_NAME
         try:
             self.root.mkdir(parents=True, exist_ok=True)
