@@ -35,6 +35,7 @@ from pipeline.read import Limits, file_sha256, forbidden_character, read_record
 from pipeline.render import BuildInfo, Embedded, Renderer, build_moment, provenance_attachments
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover, find
+from pipeline.theme import Theme
 from pipeline.validate import Options, Outcome, validate
 from pipeline.write import Manifest, OutputDir, check_output, sha256
 from schemas.manifest import ALL_RECORDS, MANIFEST_VERSION, BuildSettings, FileEntry, RecordEntry, SourceRef
@@ -82,6 +83,7 @@ class BuildOptions:
     order_file: Path | None = None  # read into ``order`` by :func:`run`
     since: Path | None = None  # an earlier build: write the change report from it
     scheduler: str | None = None  # a Dask scheduler's address; with jobs=0, every thread of the cluster
+    theme: Theme = field(default_factory=Theme)  # --theme DIR and --extra-css FILE (docs/theming.md)
 
 
 @dataclass
@@ -343,6 +345,7 @@ class Builder:
             title=options.title,
             chronology=options.chronology,
             archival=options.archival,
+            theme=options.theme,
         )
 
     def run(self, arguments: list[Path]) -> BuildResult:
@@ -612,6 +615,7 @@ class Builder:
         conformance = "pdf/a-3a" if self.info.archival else "pdf/ua-1"
         return _digest(
             templates_fingerprint(),
+            self.info.theme.fingerprint(),
             *engines,
             self.info.paper,
             self.info.marking or "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -17,16 +18,18 @@ from pathlib import Path
 import click
 
 from pipeline import __version__, console
-from pipeline.build import FORMATS, BuildOptions, BuildResult, Checked, available_cpus, check, run
+from pipeline.build import FORMATS, BuildOptions, BuildResult, Checked, available_cpus, check, check_options, run
 from pipeline.config import CONFIG_FILE, ConfigError, Project
 from pipeline.config import find as find_project
 from pipeline.config import load as load_project
 from pipeline.diagnostics import Diagnostic, shown
-from pipeline.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, MakeReportError
+from pipeline.errors import EXIT_INVALID, EXIT_OK, EXIT_USAGE, Interrupted, MakeReportError
 from pipeline.read import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, READERS, Limits
 from pipeline.render import build_moment
 from pipeline.reports import FORMATS as DIAGNOSTIC_FORMATS
 from pipeline.sources import Source, discover, find
+from pipeline.theme import TemplateProblem, Theme, ThemeError
+from pipeline.write import check_output
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -63,6 +66,32 @@ require_complete_option = click.option(
 )
 
 
+def theme_options(function):
+    """--theme DIR and --extra-css FILE, for build and serve (docs/theming.md)."""
+    function = click.option(
+        "--extra-css",
+        "extra_css",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="A stylesheet appended after the bundled and theme CSS (PDF and handbook); repeatable.",
+    )(function)
+    return click.option(
+        "--theme",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        help="A theme folder whose templates and stylesheets replace the bundled ones by name.",
+    )(function)
+
+
+def _theme(theme: Path | None, extra_css: tuple[Path, ...]) -> Theme:
+    """The theme checked once, before anything is built; a bad one is a usage error."""
+    try:
+        return Theme.load(theme, tuple(extra_css))
+    except ThemeError as exc:
+        exc.param_hint = "--theme" if theme else "--extra-css"
+        raise
+
+
 def _sources(sources: tuple[Path, ...]) -> list[Path]:
     if sources:
         return list(sources)
@@ -93,8 +122,18 @@ class _Failed(click.ClickException):
         click.echo(f"error: {shown(self.message)}", err=True)
 
 
+class _TemplateFailed(_Failed):
+    """A template error: its own ``FILE:LINE: error:`` line first, as a record's problems are shown."""
+
+    def show(self, file: object = None) -> None:
+        click.echo(self.message, err=True)
+        click.echo("error: the build stopped at the template error above; files already written are complete", err=True)
+
+
 def _as_click(error: MakeReportError) -> click.ClickException:
     """How Click shows an error of ours: usage errors as Click's own (``Usage:``, exit 2), others as ``error:``."""
+    if isinstance(error, TemplateProblem):
+        return _TemplateFailed(error)
     if error.exit_code == EXIT_USAGE and error.param_hint is not None:
         return click.BadParameter(error.message, param_hint=error.param_hint)
     if error.exit_code == EXIT_USAGE:
@@ -365,6 +404,7 @@ def _print_diagnostics(records: list[Checked], output_format: str) -> None:
     help="Also print the build's outcome as JSON on standard output (make-report schema --build-report).",
 )
 @require_complete_option
+@theme_options
 @limit_options
 def build(
     sources: tuple[Path, ...],
@@ -382,6 +422,8 @@ def build(
     scheduler: str | None,
     quiet: bool,
     require_complete: bool,
+    theme: Path | None,
+    extra_css: tuple[Path, ...],
     strict: bool,
     allow_missing_glyphs: bool,
     max_bytes: int,
@@ -408,6 +450,7 @@ def build(
         archival=archival,
         since=since,
         scheduler=scheduler,
+        theme=_theme(theme, extra_css),
     )
     started = time.perf_counter()
     progress = console.build_progress(started, quiet)
@@ -656,3 +699,158 @@ def init(directory: Path) -> None:
         console.summary(f"created {shown(path)}")
     where = "" if directory.resolve() == Path.cwd().resolve() else f"cd {shown(directory)} && "
     console.summary(f"next: {where}make-report build")
+
+
+@main.group()
+@console.output_options
+def theme() -> None:
+    """Work with theme folders (docs/theming.md)."""
+
+
+@theme.command("export")
+@console.output_options
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def theme_export(directory: Path) -> None:
+    """Copy the bundled templates and stylesheets into DIRECTORY, to start a theme from.
+
+    Nothing is overwritten: a file already there stops the export before it copies anything.
+    """
+    from pipeline.assets import templates_dir
+    from pipeline.theme import export
+
+    try:
+        written = export(templates_dir(), directory)
+    except ThemeError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(EXIT_INVALID)
+    except OSError as exc:
+        click.echo(f"error: cannot write into {shown(directory)}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    click.echo(
+        f"copied {len(written)} files into {shown(directory)}/; keep only those you change, "
+        f"then build with --theme {shown(directory)}",
+        err=True,
+    )
+
+
+@main.command()
+@sources_argument
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("output"),
+    show_default=True,
+    help="Folder to build into and serve.",
+)
+@click.option(
+    "--format",
+    "formats",
+    default="pdf,html",
+    show_default=True,
+    help="Comma-separated outputs to keep up to date: pdf, html, epub, pack.",
+)
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True, help="0: any free one.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--marking", default=None, help="Handling marking printed top and bottom, e.g. UNCLASSIFIED.")
+@click.option("--title", default="Briefing handbook", show_default=True, help="Title of the handbook and pack.")
+@click.option(
+    "-j", "--jobs", type=click.IntRange(min=1), default=None, help="PDF worker processes  [default: the CPUs]"
+)
+@theme_options
+@limit_options
+@console.output_options
+def serve(
+    sources: tuple[Path, ...],
+    output: Path,
+    formats: str,
+    port: int,
+    paper: str,
+    marking: str | None,
+    title: str,
+    jobs: int | None,
+    theme: Path | None,
+    extra_css: tuple[Path, ...],
+    strict: bool,
+    allow_missing_glyphs: bool,
+    max_bytes: int,
+    max_depth: int,
+) -> None:
+    """Build, serve the output folder on 127.0.0.1, and rebuild what changed when a record or the theme changes.
+
+    Open the printed address: the handbook pages reload themselves after each
+    build and show its errors. The files written are the same as `build` writes.
+    """
+    from pipeline.serve import serve as run_server
+
+    options = BuildOptions(
+        output=output,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+        paper=paper,
+        marking=marking,
+        title=title,
+        strict=strict,
+        allow_missing_glyphs=allow_missing_glyphs,
+        limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
+        jobs=jobs or available_cpus(),
+        theme=_theme(theme, extra_css),
+    )
+    arguments = _sources(sources)
+    build_moment()
+    check_options(options)  # a wrong option is a usage error before serving, not a page overlay
+    check_output(output, arguments, find(arguments))
+
+    signals: list[int] = []  # the signal that stopped serving, if not Ctrl-C between builds
+
+    def rebuild() -> str:
+        """One incremental build; its problems go to the terminal and, as text, to the pages."""
+        started = time.perf_counter()
+        problems: list[str] = []
+        try:
+            options.theme = Theme.load(theme, tuple(extra_css))  # the logo may have changed
+            result = run(options, arguments)
+        except Interrupted as exc:  # Ctrl-C or SIGTERM during a build stops serving
+            signals.append(exc.signum)
+            raise KeyboardInterrupt from None
+        except MakeReportError as exc:
+            problems.append(exc.message if isinstance(exc, TemplateProblem) else f"error: {shown(exc.message)}")
+        except Exception as exc:  # a bug: keep serving, say what happened
+            problems.append(f"error: internal error while building ({type(exc).__name__}: {shown(exc)})")
+        else:
+            diagnostics = result.diagnostics(options.strict)
+            for diagnostic in diagnostics:
+                console.diagnostic(diagnostic)
+            problems += [str(d) for d in diagnostics if d.severity == "error"]
+            click.echo(
+                f"built {len(result.records) - len(result.failed)} of {len(result.records)} records: "
+                f"{len(result.written)} files written, {len(result.reused)} unchanged "
+                f"({time.perf_counter() - started:.1f} s)",
+                err=True,
+            )
+            return "\n".join(problems)
+        for line in problems:
+            click.echo(line, err=True)
+        return "\n".join(problems)
+
+    watched = [*arguments, *([theme] if theme else []), *extra_css]
+    if Path("make-report.toml").is_file():
+        watched.append(Path("make-report.toml"))
+
+    def stop_serving(signum: int, frame: object) -> None:  # SIGTERM ends serve as Ctrl-C does
+        signals.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop_serving)
+    try:
+        run_server(output, port, rebuild, watched, lambda line: click.echo(line, err=True))
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot serve on 127.0.0.1:{port} ({exc.strerror or exc}); choose another --port, or --port 0"
+        ) from None
+    except KeyboardInterrupt:
+        signum = signals[0] if signals else signal.SIGINT
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        click.echo(f"stopped serving ({name}); the output folder holds the last build", err=True)
+        sys.exit(128 + signum)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -56,17 +56,24 @@ class Handbook:
         """The XHTML documents in handbook order: title page and contents, navigation, chapters."""
         return ["index.xhtml", "nav.xhtml", *(chapter.href for chapter in self.chapters), *self.extra]
 
+    @property
+    def theme_logo(self) -> str | None:
+        """The theme's logo inside the handbook (``media/theme/logo.svg``), or None."""
+        logo = self.renderer.theme.logo
+        return f"media/theme/{logo[0]}" if logo else None
+
+    def _render(self, template: str, **context) -> bytes:
+        return self.renderer.render(template, theme_logo=self.theme_logo, **context).encode("utf-8")
+
     def document(self, name: str) -> bytes:
         """One XHTML document, rendered on its own: a build renders only what changed."""
         if name in ("index.xhtml", "nav.xhtml"):
-            return self.renderer.render(f"{name}.j2", chapters=self.chapters, extra=self.extra).encode("utf-8")
+            return self._render(f"{name}.j2", chapters=self.chapters, extra=self.extra)
         if name == "chronology.xhtml":
-            return self.renderer.render("chronology.xhtml.j2", chapters=self.chapters, timeline=self.timeline).encode(
-                "utf-8"
-            )
+            return self._render("chronology.xhtml.j2", chapters=self.chapters, timeline=self.timeline)
         if name == "names.xhtml":
-            return self.renderer.render("names.xhtml.j2", chapters=self.chapters, names=self.names).encode("utf-8")
-        return self.renderer.render("chapter.xhtml.j2", view=self._by_href[name].view).encode("utf-8")
+            return self._render("names.xhtml.j2", chapters=self.chapters, names=self.names)
+        return self._render("chapter.xhtml.j2", view=self._by_href[name].view)
 
     @functools.cached_property
     def _by_href(self) -> dict[str, Chapter]:
@@ -78,8 +85,14 @@ class Handbook:
         return {name: self.document(name) for name in self.document_names()}
 
     def asset_names(self) -> list[str]:
-        """The files that are the same for every handbook: the stylesheet and the font licence."""
-        return ["css/handbook.css", "fonts/OFL.txt"]
+        """The files that are the same for every handbook: the stylesheet, the font licence, the theme's logo."""
+        return ["css/handbook.css", "fonts/OFL.txt", *([self.theme_logo] if self.theme_logo else [])]
+
+    def stylesheet(self) -> str:
+        """``handbook.css``: the theme's or the bundled one, then the theme's ``css/theme.css`` and ``--extra-css``."""
+        theme = self.renderer.theme
+        bundled = theme.file(self.renderer.templates, "css/handbook.css").read_text(encoding="utf-8")
+        return bundled + theme.appended_css_text()
 
     @staticmethod
     def fonts_for(documents: Iterable[bytes]) -> list[SubsetFont]:
@@ -114,9 +127,11 @@ class Handbook:
         """
         files = dict(self.documents if documents is None else documents)
         templates = self.renderer.templates
-        files["css/handbook.css"] = (templates / "css" / "handbook.css").read_bytes()
+        files["css/handbook.css"] = self.stylesheet().encode("utf-8")
         files.update(self.fonts if fonts is None else fonts)
         files["fonts/OFL.txt"] = (templates / "fonts" / "OFL.txt").read_bytes()
+        if self.theme_logo:
+            files[self.theme_logo] = self.renderer.theme.logo[1].data  # the checked bytes
         for chapter in self.chapters:
             if chapter.logo and chapter.view.logo.media:
                 files[chapter.logo[0]] = chapter.view.logo.media.data  # the checked bytes, never the file as it is
@@ -124,7 +139,6 @@ class Handbook:
 
     def single_file(self, fonts: dict[str, bytes] | None = None) -> bytes:
         """One self-contained HTML file: stylesheet and fonts inlined as data."""
-        templates = self.renderer.templates
         fonts = self.fonts if fonts is None else fonts
         css = fonts["css/fonts.css"].decode("utf-8")
         for name, font in fonts.items():
@@ -132,9 +146,7 @@ class Handbook:
                 data = base64.b64encode(font).decode("ascii")
                 kind = "font/otf" if name.endswith(".otf") else "font/ttf"
                 css = css.replace(f"url(../{name})", f"url(data:{kind};base64,{data})")
-        css += "\n" + (templates / "css" / "handbook.css").read_text(encoding="utf-8").replace(
-            "@import url(fonts.css);", ""
-        )
+        css += "\n" + self.stylesheet().replace("@import url(fonts.css);", "")
         chapters = []
         for chapter in self.chapters:
             media, src = chapter.view.logo.media, None
@@ -142,7 +154,16 @@ class Handbook:
                 src = f"data:{media.media_type};base64,{base64.b64encode(media.data).decode('ascii')}"
             view = chapter.view.placed(xref=("#", ""), shared=True, logo_src=src)
             chapters.append(dataclasses.replace(chapter, view=view, href=f"#{chapter.view.slug}"))
+        logo = self.renderer.theme.logo
+        inline_logo = None
+        if logo:
+            inline_logo = f"data:{logo[1].media_type};base64,{base64.b64encode(logo[1].data).decode('ascii')}"
         html = self.renderer.render(
-            "handbook-single.html.j2", chapters=chapters, inline_css=css, timeline=self.timeline, names=self.names
+            "handbook-single.html.j2",
+            chapters=chapters,
+            inline_css=css,
+            timeline=self.timeline,
+            names=self.names,
+            theme_logo=inline_logo,
         )
         return html.encode("utf-8")

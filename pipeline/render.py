@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, StrictUndefined, TemplateError
 
 from pipeline import __version__
 from pipeline.assets import FACES, font_files, templates_dir
@@ -31,6 +32,7 @@ from pipeline.diagnostics import shown
 from pipeline.errors import ConfigurationError
 from pipeline.names import name_index
 from pipeline.scripts import direction, runs
+from pipeline.theme import Theme, problem
 from schemas import Article
 
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}
@@ -75,6 +77,7 @@ class BuildInfo:
     version: str = __version__
     chronology: bool = True  # a "Chronology" table per record and across records
     archival: bool = False  # PDF/A-3a on top of PDF/UA-1
+    theme: Theme = field(default_factory=Theme)  # the project's theme folder and extra stylesheets (docs/theming.md)
 
     @classmethod
     def create(
@@ -84,6 +87,7 @@ class BuildInfo:
         title: str = "Briefing handbook",
         archival: bool = False,
         chronology: bool = True,
+        theme: Theme | None = None,
     ) -> BuildInfo:
         """Dates come from SOURCE_DATE_EPOCH when set, so builds are reproducible."""
         moment = build_moment()
@@ -95,6 +99,7 @@ class BuildInfo:
             title=title,
             chronology=chronology,
             archival=archival,
+            theme=theme or Theme(),
         )
 
 
@@ -105,8 +110,9 @@ class Renderer:
         self.build = build
         self.templates = templates_dir()
         self.media_dirs = [Path(m).resolve() for m in media_dirs]
+        self.theme = build.theme
         self.env = Environment(
-            loader=FileSystemLoader(self.templates),
+            loader=self.theme.loader(self.templates),
             autoescape=True,
             undefined=StrictUndefined,
             trim_blocks=True,
@@ -117,6 +123,25 @@ class Renderer:
         self.env.filters["plain"] = plain
         self._weasy = None
         self._fetcher = None
+        logo = self.theme.logo
+        self.theme_logo = (self.theme.folder / logo[0]).resolve().as_uri() if logo else None  # served checked
+        self._check_theme()
+
+    def _check_theme(self) -> None:
+        """Compile the theme's templates now: a syntax error stops the build before anything is written."""
+        if self.theme.folder is None:
+            return
+        for name in self.env.loader.loaders[0].list_templates():
+            if name.endswith(".j2"):
+                try:
+                    self.env.get_template(name)
+                except TemplateError as exc:
+                    raise problem(exc, sys.exc_info()[2], self.template_roots) from None
+
+    @property
+    def template_roots(self) -> list[Path]:
+        """Where templates come from: the theme folder (if any), then the bundled templates."""
+        return [*([self.theme.folder] if self.theme.folder else []), self.templates]
 
     @property
     def fetcher(self):
@@ -124,7 +149,7 @@ class Renderer:
         if self._fetcher is None:
             from pipeline.fetch import SafeFetcher
 
-            self._fetcher = SafeFetcher([self.templates, *self.media_dirs])
+            self._fetcher = SafeFetcher([self.templates, *self.media_dirs], theme=self.theme.folder)
         return self._fetcher
 
     def view(self, article: Article, slug: str, media_dir: Path | None = None) -> ArticleView:
@@ -132,7 +157,12 @@ class Renderer:
         return article_view(article, slug, media_dir, chronology=self.build.chronology)
 
     def render(self, template: str, **context) -> str:
-        return self.env.get_template(template).render(build=self.build, **context)
+        """One template with the build and the given context; a template error as :class:`TemplateProblem`."""
+        context.setdefault("theme_logo", self.theme_logo)
+        try:
+            return self.env.get_template(template).render(build=self.build, **context)
+        except TemplateError as exc:
+            raise problem(exc, sys.exc_info()[2], self.template_roots) from None
 
     def factsheet_html(self, view: ArticleView) -> str:
         return self.render("factsheet.html.j2", view=view)
@@ -153,7 +183,7 @@ class Renderer:
 
             fonts = FontConfiguration()
             css = CSS(
-                filename=str(self.templates / "css" / "print.css"),
+                filename=str(self.theme.file(self.templates, "css/print.css")),
                 url_fetcher=self.fetcher,
                 font_config=fonts,
             )
@@ -162,7 +192,11 @@ class Renderer:
                 CSS(string=f"@page {{ size: {PAPER_SIZES[self.build.paper]}; }}", font_config=fonts),
             ]
             if self.build.marking:
-                sheets.append(CSS(filename=str(self.templates / "css" / "marking.css"), font_config=fonts))
+                sheets.append(CSS(filename=str(self.theme.file(self.templates, "css/marking.css")), font_config=fonts))
+            sheets += [  # the theme's css/theme.css, then --extra-css: after the bundled rules, so they win
+                CSS(filename=str(path), url_fetcher=self.fetcher, font_config=fonts)
+                for path in self.theme.appended_css()
+            ]
             self._weasy = (fonts, sheets)
         return self._weasy
 

@@ -7,9 +7,10 @@
 #   poppler-utils, qpdf: pdftoppm/pdftotext/pdffonts and `qpdf --check` for looking at PDFs
 #   fonts-noto-cjk: the Chinese, Japanese and Korean font (NotoSansCJK-{Regular,Bold}.ttc,
 #   about 20 MB each, too large to bundle), used by its exact path (pipeline/assets.py)
+#   chromium: the headless browser tests/test_serve.py drives to check `make-report serve`
 set -euo pipefail
 
-debian_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils qpdf fonts-noto-cjk)
+debian_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig poppler-utils qpdf fonts-noto-cjk chromium)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for package in "${debian_packages[@]}"; do
