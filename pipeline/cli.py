@@ -733,6 +733,29 @@ def theme_export(directory: Path) -> None:
     )
 
 
+def _settings_reread(ctx: click.Context, path: Path, values: dict) -> dict:
+    """Serve's settings after make-report.toml changed: the file's again, except what the
+    command line or the environment set. Sources and output stay as they were: they are
+    what is being watched and served. A broken file keeps the settings in force."""
+    project = load_project(path)  # ConfigError: shown by the rebuild, as a build's problems are
+    ctx.default_map = project.default_map({ctx.command.name: {p.name for p in ctx.command.params}}).get(
+        ctx.command.name, {}
+    )
+    fresh = dict(values)
+    for param in ctx.command.params:
+        if param.name in ("sources", "output", "port") or ctx.get_parameter_source(param.name) in (
+            click.core.ParameterSource.COMMANDLINE,
+            click.core.ParameterSource.ENVIRONMENT,
+        ):
+            continue
+        default = param.get_default(ctx)
+        if not isinstance(default, str | int | float | tuple | list | Path):  # no default at all (None, or unset)
+            fresh[param.name] = () if getattr(param, "multiple", False) else None
+        else:
+            fresh[param.name] = param.type_cast_value(ctx, default)
+    return fresh
+
+
 @main.command()
 @sources_argument
 @click.option(
@@ -783,18 +806,23 @@ def serve(
     """
     from pipeline.serve import serve as run_server
 
-    options = BuildOptions(
-        output=output,
-        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
-        paper=paper,
-        marking=marking,
-        title=title,
-        strict=strict,
-        allow_missing_glyphs=allow_missing_glyphs,
-        limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
-        jobs=jobs or available_cpus(),
-        theme=_theme(theme, extra_css),
-    )
+    def serve_options(values: dict) -> BuildOptions:
+        return BuildOptions(
+            output=output,
+            formats=tuple(f.strip() for f in values["formats"].split(",") if f.strip()),
+            paper=values["paper"],
+            marking=values["marking"],
+            title=values["title"],
+            strict=values["strict"],
+            allow_missing_glyphs=values["allow_missing_glyphs"],
+            limits=Limits(max_bytes=values["max_bytes"], max_depth=values["max_depth"]),
+            jobs=values["jobs"] or available_cpus(),
+            theme=_theme(values["theme"], values["extra_css"]),
+        )
+
+    ctx = click.get_current_context()
+    values = dict(ctx.params)
+    options = serve_options(values)
     arguments = _sources(sources)
     build_moment()
     check_options(options)  # a wrong option is a usage error before serving, not a page overlay
@@ -806,9 +834,14 @@ def serve(
         """One incremental build; its problems go to the terminal and, as text, to the pages."""
         started = time.perf_counter()
         problems: list[str] = []
+        nonlocal options, values
         try:
-            options.theme = Theme.load(theme, tuple(extra_css))  # the logo may have changed
+            if config is not None:  # the project file may have changed: its settings apply from this build on
+                values = _settings_reread(ctx, config, values)
+            options = serve_options(values)  # the theme's logo may have changed too
             result = run(options, arguments)
+        except ConfigError as exc:  # make-report.toml was saved with a mistake: say where, keep serving
+            problems += [str(d) for d in exc.diagnostics]
         except Interrupted as exc:  # Ctrl-C or SIGTERM during a build stops serving
             signals.append(exc.signum)
             raise KeyboardInterrupt from None
@@ -832,9 +865,9 @@ def serve(
             click.echo(line, err=True)
         return "\n".join(problems)
 
-    watched = [*arguments, *([theme] if theme else []), *extra_css]
-    if Path("make-report.toml").is_file():
-        watched.append(Path("make-report.toml"))
+    project: Project | None = ctx.find_root().meta.get(_PROJECT)
+    config = project.path if project else None
+    watched = [*arguments, *([theme] if theme else []), *extra_css, *([config] if config else [])]
 
     def stop_serving(signum: int, frame: object) -> None:  # SIGTERM ends serve as Ctrl-C does
         signals.append(signum)

@@ -267,6 +267,7 @@ def settings_in_force(ctx: click.Context, project: Project | None) -> str:
         rows.append((name, _toml_value(name, value), where))
     lines = [f"# settings in force for `make-report build` ({project.label if project else 'no ' + CONFIG_FILE})"]
     table = ""
+    rows.sort(key=lambda row: "." in row[0])  # top-level settings first: TOML puts all after [limits] inside it
     for name, value, where in rows:
         if "." in name and table != name.split(".")[0]:
             table = name.split(".")[0]

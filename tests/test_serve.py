@@ -143,3 +143,40 @@ def test_sigterm_stops_serving_cleanly(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 143, stderr
     assert "stopped serving (SIGTERM)" in stderr and "Traceback" not in stderr
+
+
+def test_a_saved_project_file_applies_to_the_next_build(tmp_path: Path) -> None:
+    """Serve watches make-report.toml: a new marking shows on the served page; a mistake is shown, not fatal."""
+    project = tmp_path / "project"
+    (project / "records").mkdir(parents=True)
+    (project / "records" / "harbour-watch.txt").write_text(RECORD, encoding="utf-8")
+    config = project / "make-report.toml"
+    config.write_text('marking = "OFFICIAL"\n', encoding="utf-8")
+    process, url = _start_serve(project)
+    page = "/handbook/harbour-watch.xhtml"
+
+    def served_until(text: str) -> bytes:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            status, body = _get(url, page)
+            if status == 200 and text.encode() in body:
+                return body
+            time.sleep(0.5)
+        raise AssertionError(f"{text!r} never reached {page}")
+
+    try:
+        assert b"OFFICIAL" in served_until("OFFICIAL")
+        config.write_text('marking = "OFFICIAL-SENSITIVE"\n', encoding="utf-8")
+        served_until("OFFICIAL-SENSITIVE")
+        config.write_text('markng = "X"\n', encoding="utf-8")  # misspelt: the page keeps the last good build
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            _, version = _get(url, "/__make-report__/version")
+            if b"did you mean" in version:
+                break
+            time.sleep(0.5)
+        assert b"make-report.toml:1: error: unknown setting 'markng'" in version, version
+        assert _get(url, page)[0] == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
