@@ -179,7 +179,10 @@ def watch(paths: Iterable[Path], ignore: Iterable[Path]) -> Iterator[set[Path]]:
             return False
         return not any(path.is_relative_to(i) for i in ignored)
 
-    for changes in watch_files(*existing, watch_filter=wanted, debounce=300, step=100, rust_timeout=0):
+    # yield_on_timeout: an empty batch now and then, the first one once the watcher is in place
+    for changes in watch_files(
+        *existing, watch_filter=wanted, debounce=300, step=100, rust_timeout=500, yield_on_timeout=True
+    ):
         yield {Path(name) for _change, name in changes}
 
 
@@ -195,8 +198,13 @@ def serve(
     server = Server(root, port, state)  # listen first: a port in use fails before the build
     state.finished(rebuild())
     with server:
-        echo(f"serving {server.url} (the output folder {root}/); watching for changes; Ctrl-C stops")
+        announced = False
         for changed in watch(paths, [root]):
+            if not announced:  # only now: a change saved after this line is never missed
+                echo(f"serving {server.url} (the output folder {root}/); watching for changes; Ctrl-C stops")
+                announced = True
+            if not changed:
+                continue
             names = sorted(str(p) for p in changed)
             echo(f"changed: {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}; rebuilding")
             state.finished(rebuild())
