@@ -14,6 +14,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -433,25 +434,7 @@ def build(
 
     SOURCES are record files or folders (default: records/).
     """
-    options = BuildOptions(
-        output=output,
-        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
-        paper=paper,
-        marking=marking,
-        title=title,
-        strict=strict,
-        require_complete=require_complete,
-        allow_missing_glyphs=allow_missing_glyphs,
-        limits=Limits(max_bytes=max_bytes, max_depth=max_depth),
-        jobs=jobs or (0 if scheduler else available_cpus()),
-        order_file=order_file,
-        single_file=single_file,
-        chronology=not no_chronology,
-        archival=archival,
-        since=since,
-        scheduler=scheduler,
-        theme=_theme(theme, extra_css),
-    )
+    options = _build_options(click.get_current_context().params)
     started = time.perf_counter()
     progress = console.build_progress(started, quiet)
     try:
@@ -460,6 +443,31 @@ def build(
         if progress:
             progress.close()
     _summary(result, options, quiet, time.perf_counter() - started)
+
+
+def _build_options(params: dict[str, Any]) -> BuildOptions:
+    """The build's options from ``build``'s or ``serve``'s parameters (serve takes fewer: the rest keep
+    build's defaults)."""
+    scheduler = params.get("scheduler")
+    return BuildOptions(
+        output=params["output"],
+        formats=tuple(f.strip() for f in params["formats"].split(",") if f.strip()),
+        paper=params["paper"],
+        marking=params["marking"],
+        title=params["title"],
+        strict=params["strict"],
+        require_complete=params.get("require_complete", False),
+        allow_missing_glyphs=params["allow_missing_glyphs"],
+        limits=Limits(max_bytes=params["max_bytes"], max_depth=params["max_depth"]),
+        jobs=params["jobs"] or (0 if scheduler else available_cpus()),
+        order_file=params.get("order_file"),
+        single_file=params.get("single_file", False),
+        chronology=not params.get("no_chronology", False),
+        archival=params.get("archival", False),
+        since=params.get("since"),
+        scheduler=scheduler,
+        theme=_theme(params["theme"], params["extra_css"]),
+    )
 
 
 def _summary(result: BuildResult, options: BuildOptions, quiet: bool, seconds: float) -> None:
@@ -806,23 +814,9 @@ def serve(
     """
     from pipeline.serve import serve as run_server
 
-    def serve_options(values: dict) -> BuildOptions:
-        return BuildOptions(
-            output=output,
-            formats=tuple(f.strip() for f in values["formats"].split(",") if f.strip()),
-            paper=values["paper"],
-            marking=values["marking"],
-            title=values["title"],
-            strict=values["strict"],
-            allow_missing_glyphs=values["allow_missing_glyphs"],
-            limits=Limits(max_bytes=values["max_bytes"], max_depth=values["max_depth"]),
-            jobs=values["jobs"] or available_cpus(),
-            theme=_theme(values["theme"], values["extra_css"]),
-        )
-
     ctx = click.get_current_context()
     values = dict(ctx.params)
-    options = serve_options(values)
+    options = _build_options(values)
     arguments = _sources(sources)
     build_moment()
     check_options(options)  # a wrong option is a usage error before serving, not a page overlay
@@ -838,7 +832,7 @@ def serve(
         try:
             if config is not None:  # the project file may have changed: its settings apply from this build on
                 values = _settings_reread(ctx, config, values)
-            options = serve_options(values)  # the theme's logo may have changed too
+            options = _build_options(values)  # the theme's logo may have changed too
             result = run(options, arguments)
         except ConfigError as exc:  # make-report.toml was saved with a mistake: say where, keep serving
             problems += [str(d) for d in exc.diagnostics]
