@@ -242,19 +242,29 @@ def parse_bytes(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord
     return record
 
 
+def _document_text(data: bytes, label: str, limits: Limits) -> tuple[RawRecord, str | None]:
+    """A JSON or YAML record's text; None when the size guard or a line's encoding failed (said in the record).
+
+    Unlike a text record, such a document is not parsed past a bad line: its syntax spans lines.
+    """
+    record = _guarded(data, label, limits)
+    if record.diagnostics:
+        return record, None
+    record.lines = _decode_lines(data, record)
+    if record.diagnostics:
+        return record, None
+    return record, "\n".join(record.lines)
+
+
 def parse_json(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     """A record authored as JSON: syntax, characters and duplicate keys checked here, its shape by validate.
 
     Every object, array and string remembers the line it starts on, so that later
     messages name the right line of the JSON file.
     """
-    record = _guarded(data, label, limits)
-    if record.diagnostics:
+    record, text = _document_text(data, label, limits)
+    if text is None:
         return record
-    record.lines = _decode_lines(data, record)
-    if record.diagnostics:
-        return record
-    text = "\n".join(record.lines)
     try:
         value = _LocatingDecoder(text).decode(text)
     except json.JSONDecodeError as exc:
@@ -830,13 +840,9 @@ def parse_yaml(data: bytes, label: str, limits: Limits = Limits()) -> RawRecord:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
     from ruamel.yaml.events import AliasEvent, CollectionStartEvent, DocumentStartEvent, ScalarEvent
 
-    record = _guarded(data, label, limits)
-    if record.diagnostics:
+    record, text = _document_text(data, label, limits)
+    if text is None:
         return record
-    record.lines = _decode_lines(data, record)
-    if record.diagnostics:
-        return record
-    text = "\n".join(record.lines)
     yaml = YAML(typ="safe", pure=True)
 
     def error(line: int, message: str, code: str) -> RawRecord:
