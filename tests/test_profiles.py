@@ -286,6 +286,10 @@ def test_template_aliases_and_unknown_templates(tmp_path: Path):
         "= Kulob =\n\nInfobox city\n- Populationtotal: 105,000\n- Name: Kulob\n\nText.\n", encoding="utf-8"
     )
     assert _validated(record).article.infobox.profile == "settlement"
+    built = cli("build", "--format", "pdf", "-o", tmp_path / "out", record)
+    assert built.exit_code == 0, built.stderr
+    # the kicker names the profile and keeps the template as the record writes it
+    assert "SETTLEMENT(INFOBOXCITY)" in normalise(pdf_text(tmp_path / "out" / "kulob.pdf")).upper()
     record.write_text(
         "= Tajikistan =\n\nInfobox country\n- Capital: Dushanbe\n- Populationtotal: 10,000,000\n\nText.\n",
         encoding="utf-8",
