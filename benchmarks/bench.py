@@ -16,7 +16,9 @@ Figures (issue 8; ratios are what the README's performance table shows):
   rebuild_clock      unchanged rebuild, all formats, without SOURCE_DATE_EPOCH (ratio to the full build)
   one_changed        one record of 40 changed, all formats (ratio to the full build)
   pack_N             --format pack for N sample records: time and peak RSS
-  cold_single        one record, --format pdf, vs the ``weasyprint`` CLI on the same HTML
+  cold_single        one record, --format pdf, vs the ``weasyprint`` CLI on the same HTML with the same
+                     stylesheets, fonts and PDF variant (and, for reference, on the bare HTML)
+  pandoc_N           Pandoc turning the handbook's chapters of html_epub_N into an EPUB (if installed)
   sheet_warm         one fact sheet rendered again and again by a loaded renderer: median CPU per sheet
                      (what a page design costs, without start-up or workers; the "lighter page" figure)
   validate_import    ``validate`` of the sample records (start-up: no WeasyPrint)
@@ -214,6 +216,36 @@ def main() -> None:
                     repeat=1 if size >= 1000 else args.repeat,
                 )
 
+        pandoc = shutil.which("pandoc")
+        if "scale" in groups and pandoc:
+            # Pandoc converting the chapters our handbook is made of into an EPUB, against our whole
+            # html,epub build of the same records (reading and checking included).
+            for size in [int(s) for s in args.sizes.split(",")]:
+                name = f"html_epub_{size}"
+                out = work / f"out-new-{name}"
+                if name not in bench.results or not (out / "handbook").is_dir():
+                    continue
+                chapters = sorted(str(p) for p in (out / "handbook").glob("*.xhtml") if p.stem not in ("nav",))
+                runs = []
+                for _ in range(1 if size >= 1000 else args.repeat):
+                    started, before = time.perf_counter(), os.times()
+                    subprocess.run(
+                        [pandoc, "-f", "html", "-o", str(work / "pandoc.epub"), *chapters],
+                        check=True,
+                        capture_output=True,
+                    )
+                    after = os.times()
+                    runs.append(
+                        (
+                            time.perf_counter() - started,
+                            after.children_user - before.children_user + after.children_system - before.children_system,
+                        )
+                    )
+                wall, cpu = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+                print(f"{'pandoc_' + str(size):18} wall {wall:7.2f} s cpu {cpu:7.2f} s ({len(chapters)} chapters)")
+                for label, r in bench.results[name].items():
+                    print(f"  {name} / pandoc ({label}): wall {r.wall / wall:.2f}x cpu {r.cpu / cpu:.2f}x", flush=True)
+
         sample40 = sample_records(work / "sample-40", 40)
         if "pdf" in groups:
             for jobs in (1, 2):
@@ -291,38 +323,61 @@ def main() -> None:
             bench.figure("cold_single", lambda tree, out: ["build", str(single), "-o", str(out), "--format", "pdf"])
             weasyprint = shutil.which("weasyprint") or str(Path(sys.executable).with_name("weasyprint"))
             html = work / "single.html"
+            # The same HTML with the same stylesheets, fonts (our fontconfig file) and PDF variant: the CLI does
+            # all the layout work the build does, and none of the reading, checking and attaching.
+            fonts = work / "fontconfig"
             subprocess.run(
-                [sys.executable, "-c", _DUMP_HTML, str(single / "r000.txt"), str(html)],
+                [sys.executable, "-c", _DUMP_HTML, str(single / "r000.txt"), str(html), str(fonts)],
                 check=True,
-                env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH),
+                cwd=ROOT,
+                env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH, PYTHONPATH=str(ROOT)),
             )
+            templates = ROOT / "templates"
+            command = [weasyprint, "-s", str(templates / "css" / "print.css"), "-s", str(work / "paper.css")]
+            command += ["-u", templates.as_uri() + "/", "--pdf-variant", "pdf/ua-1", str(html), str(work / "one.pdf")]
+            (work / "paper.css").write_text("@page { size: A4; }\n", encoding="utf-8")
             runs = []
             for _ in range(args.repeat):
                 started = time.perf_counter()
-                subprocess.run([weasyprint, str(html), str(work / "single.pdf")], check=True, capture_output=True)
+                environment = dict(os.environ, FONTCONFIG_FILE=str(fonts / "fonts.conf"))
+                subprocess.run(command, check=True, capture_output=True, env=environment)
                 runs.append(time.perf_counter() - started)
             fresh = statistics.median(runs)
-            print(f"{'weasyprint_cli':18} wall {fresh:7.2f} s", flush=True)
+            print(f"{'weasyprint_cli':18} wall {fresh:7.2f} s (same HTML, print.css, fonts, pdf/ua-1)", flush=True)
             for label, r in bench.results["cold_single"].items():
                 print(f"  cold_single / weasyprint CLI: {label}: {r.wall / fresh:.2f}x", flush=True)
+            bare = []
+            for _ in range(args.repeat):
+                started = time.perf_counter()
+                subprocess.run([weasyprint, str(html), str(work / "bare.pdf")], check=True, capture_output=True)
+                bare.append(time.perf_counter() - started)
+            print(
+                f"{'weasyprint_bare':18} wall {statistics.median(bare):7.2f} s (no stylesheet: what 0.1 compared with)"
+            )
 
 
 _DUMP_HTML = """
-import sys
+import os, shutil, sys
 from pathlib import Path
+from pipeline import render
 from pipeline.read import read_record
-from pipeline.render import BuildInfo, Renderer
 from pipeline.validate import validate
-renderer = Renderer(BuildInfo.create())
+renderer = render.Renderer(render.BuildInfo.create())
 view = renderer.view(validate(read_record(Path(sys.argv[1]))).article, "single")
 Path(sys.argv[2]).write_text(renderer.factsheet_html(view), encoding="utf-8")
+render._isolate_fontconfig()  # a copy of the build's font list, for the CLI (the original goes at exit)
+made = Path(os.environ["FONTCONFIG_FILE"]).parent
+shutil.copytree(made, sys.argv[3], symlinks=True)
+conf = Path(sys.argv[3]) / "fonts.conf"
+conf.write_text(conf.read_text(encoding="utf-8").replace(str(made), sys.argv[3]), encoding="utf-8")
 """
 
 _WARM_SHEET = """
 import statistics, sys, time
 from pathlib import Path
 from pipeline.read import read_record
-from pipeline.render import BuildInfo, Renderer, with_links
+from pipeline.context import with_links
+from pipeline.render import BuildInfo, Renderer
 from pipeline.validate import validate
 renderer = Renderer(BuildInfo.create())
 record = Path(sys.argv[1])

@@ -26,13 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import __version__
+from pipeline import __version__, pack
 from pipeline.assets import fonts_fingerprint, templates_dir
 from pipeline.context import ArticleView, with_links
 from pipeline.diagnostics import Diagnostic, shown
 from pipeline.errors import ConfigurationError, Interrupted, MakeReportError, OutputError
 from pipeline.read import Limits, file_sha256, forbidden_character, read_record
-from pipeline.render import BuildInfo, Embedded, Renderer, build_moment, provenance_attachments
+from pipeline.render import BuildInfo, Embedded, Piece, Renderer, build_moment, provenance_attachments
 from pipeline.slugs import assign_slugs
 from pipeline.sources import Source, credit_for, discover, find
 from pipeline.theme import Theme
@@ -415,17 +415,9 @@ class Builder:
                 self._tick("fact sheets", done, len(views))
         self.manifest.save()
 
-    def _in_workers(
-        self, renderer: Renderer, jobs: Iterable[tuple[Any, Any]], function: Callable[..., Any]
-    ) -> Iterator[tuple[Any, Any]]:
-        """``function(info, media_dirs, job)`` in workers, a few at a time, yielding results in order.
-
-        Only ``2 x workers`` documents are in flight, so memory stays flat however
-        long the batch, and each result is handed on as soon as those before it
-        are: files are written in a fixed order, so the journal, the manifest and
-        what a failed write leaves behind do not depend on which worker was faster.
-        On any exception or signal the workers are ended at once.
-        """
+    @contextlib.contextmanager
+    def _workers(self, renderer: Renderer) -> Iterator[Executor]:
+        """A pool of workers (or the cluster's executor), ended at once on any exception or signal."""
         if self.executor is not None:
             pool = self.executor()
         else:
@@ -434,6 +426,33 @@ class Builder:
                 initializer=_worker_init,
                 initargs=(self.info, renderer.media_dirs, os.getpid()),
             )
+            # Start the workers from this thread: Linux ends a worker when the *thread* that forked it
+            # ends (PR_SET_PDEATHSIG), and the pack submits parts from a second thread too.
+            pool.submit(int).result()
+        try:
+            yield pool
+        except BaseException:
+            _end_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+
+    def _in_workers(
+        self, renderer: Renderer, jobs: Iterable[tuple[Any, Any]], function: Callable[..., Any]
+    ) -> Iterator[tuple[Any, Any]]:
+        """``function(info, media_dirs, job)`` in a pool of its own, yielding results in order."""
+        with self._workers(renderer) as pool:
+            yield from self._in_order(pool, renderer, jobs, function)
+
+    def _in_order(
+        self, pool: Executor, renderer: Renderer, jobs: Iterable[tuple[Any, Any]], function: Callable[..., Any]
+    ) -> Iterator[tuple[Any, Any]]:
+        """``function(info, media_dirs, job)`` in ``pool``, a few at a time, yielding results in order.
+
+        Only ``2 x workers`` documents are in flight, so memory stays flat however
+        long the batch, and each result is handed on as soon as those before it
+        are: files are written in a fixed order, so the journal, the manifest and
+        what a failed write leaves behind do not depend on which worker was faster.
+        """
         window = 2 * self.options.jobs
         pending: collections.deque[tuple[Future, Any]] = collections.deque()
         jobs = iter(jobs)
@@ -449,9 +468,7 @@ class Builder:
         except BaseException:
             for future, _ in pending:
                 future.cancel()
-            _end_workers(pool)
             raise
-        pool.shutdown(wait=True)
 
     def _handbook(
         self,
@@ -541,15 +558,74 @@ class Builder:
         return handbook.files(documents, fonts)
 
     def _pack(self, renderer: Renderer, views: list[ArticleView], valid: list[Checked]) -> None:
-        """The briefing pack: one tagged document, so its structure tree and links span every chapter."""
+        """The briefing pack, laid out in parts and joined (:mod:`pipeline.pack`).
+
+        The chapters (in parallel) beside the chronology (its parts one after the
+        other, each continuing the last), then the index of names (it shows the
+        chapters' pages), then the front matter (it shows every page) beside the
+        body's page numbers, then the front's page numbers, then the join.
+        """
         key = _digest("briefing pack", self.all_key)
         if self._reuse("briefing.pdf", key):
             return
         self.manifest.replacing(["briefing.pdf"])
-        self._tick("briefing pack", 0, 1)
-        pack = Rendered(*renderer.pdf(renderer.pack_html(views), self._attachments(valid)))
-        self._write("briefing.pdf", "briefing-pack", None, pack, key)
-        self._tick("briefing pack", 1, 1)
+        groups = pack.chapter_groups(views)
+        steps = len(groups) + 2  # the chapters parts, the rest of the body, the front and the join
+        self._tick("briefing pack", 0, steps)
+        parallel = self.executor is not None or self.options.jobs > 1
+        with self._workers(renderer) if parallel else contextlib.nullcontext() as pool:
+
+            def lay_out(job: tuple) -> Future | Piece:
+                """One part: a future in the workers, or the part itself here."""
+                if pool is None:
+                    return renderer.piece(*job)
+                return pool.submit(_worker_piece, self.info, renderer.media_dirs, job)
+
+            def result(made: Future | Piece) -> Piece:
+                return made.result() if isinstance(made, Future) else made
+
+            def chronology() -> list[Piece]:
+                def part(rows: tuple[int, int], flow: bool) -> Piece:
+                    html = renderer.pack_html("chronology", views, len(views), rows=rows)
+                    return result(lay_out((html, pack.PIECE_CSS, True, None, rows[0] if flow else None)))
+
+                return pack.flowing(part, pack.chronology_rows(views), pack.CHRONOLOGY_ROWS)
+
+            timeline: Future | list[Piece] | None = None
+            if self.info.chronology and pool is not None:  # its parts wait for each other, not for the chapters
+                timeline = _Chain(chronology)
+            jobs = ((None, (renderer.pack_html("chapters", g, len(views)), pack.PIECE_CSS, True, None)) for g in groups)
+            parts = []
+            made = (
+                self._in_order(pool, renderer, jobs, _worker_piece) if pool else ((None, lay_out(j)) for _, j in jobs)
+            )
+            for _, piece in made:
+                parts.append(piece)
+                self._tick("briefing pack", len(parts), steps)
+            if self.info.chronology:
+                parts += timeline.result() if timeline is not None else chronology()
+            names = renderer.pack_html("names", views, len(views), pack.body(parts).pages)
+            if names is not None:
+                parts.append(result(lay_out((names, pack.PIECE_CSS, True, None, None))))
+            body = pack.body(parts)
+            self._tick("briefing pack", len(groups) + 1, steps)
+            body_folios = lay_out((renderer.folios_html(body.page_count), None, False, None, None))
+            attachments = self._attachments(valid)
+
+            def front_part(rows: tuple[int, int], flow: bool) -> Piece:
+                html = renderer.pack_html("front", views, len(views), body.pages, rows=rows)
+                first = rows[0] == 0
+                job = (html, pack.FRONT_CSS if first else pack.PIECE_CSS, True, attachments if first else None)
+                return result(lay_out((*job, rows[0] if flow else None)))
+
+            front = pack.flowing(front_part, len(views), pack.CONTENTS_ROWS)
+            pages = sum(part.pages for part in front)
+            front_folios = result(lay_out((renderer.folios_html(pages), pack.FRONT_FOLIOS_CSS, False, None, None)))
+            body_folios = result(body_folios)
+        data = pack.join(front, body.parts, front_folios, body_folios)
+        refused = sorted({url for piece in (*front, *body.parts) for url in piece.refused})
+        self._write("briefing.pdf", "briefing-pack", None, Rendered(data, pages + body.page_count, refused), key)
+        self._tick("briefing pack", steps, steps)
         self.manifest.save()
 
     def _attachments(self, records: list[Checked]) -> list[Embedded]:
@@ -760,12 +836,47 @@ def _worker_init(info: BuildInfo, media_dirs: list[Path], parent: int) -> None:
 def _worker_pdf(
     info: BuildInfo, media_dirs: list[Path], job: tuple[str, list[Embedded]]
 ) -> tuple[bytes, int, list[str]]:
-    """One PDF from (html, attachments); a worker not initialised here (a cluster's) makes its renderer first."""
+    """One PDF from (html, attachments)."""
+    html, attachments = job
+    return _renderer(info, media_dirs).pdf(html, attachments)
+
+
+def _renderer(info: BuildInfo, media_dirs: list[Path]) -> Renderer:
+    """This worker's renderer for the build; a worker not initialised here (a cluster's) makes it first."""
     renderer = getattr(_WORKER, "renderer", None)
     if renderer is None or renderer.build != info or renderer.media_dirs != media_dirs:
         renderer = _WORKER.renderer = Renderer(info, media_dirs)
-    html, attachments = job
-    return renderer.pdf(html, attachments)
+    return renderer
+
+
+class _Chain(threading.Thread):
+    """Runs ``steps`` (parts that wait for each other) in a thread while the parent streams others."""
+
+    def __init__(self, steps: Callable[[], list[Piece]]):
+        super().__init__(daemon=True)
+        self.steps = steps
+        self.made: list[Piece] = []
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.made = self.steps()
+        except BaseException as exc:  # handed to the parent by result()
+            self.error = exc
+
+    def result(self) -> list[Piece]:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.made
+
+
+def _worker_piece(
+    info: BuildInfo, media_dirs: list[Path], job: tuple[str, str | None, bool, list[Embedded] | None, int | None]
+) -> Piece:
+    """One part of the briefing pack from (html, extra stylesheet, tagged, attachments, first row)."""
+    return _renderer(info, media_dirs).piece(*job)
 
 
 def _end_workers(pool: Executor) -> None:

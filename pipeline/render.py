@@ -121,7 +121,8 @@ class Renderer:
         )
         self.env.globals.update(runs=runs, direction=direction, isolate=needs_isolation)
         self.env.filters["plain"] = plain
-        self._weasy = None
+        self._weasy: dict = {}  # extra stylesheet -> (font configuration, stylesheets)
+        self._fonts = None
         self._fetcher = None
         logo = self.theme.logo
         self.theme_logo = (self.theme.folder / logo[0]).resolve().as_uri() if logo else None  # served checked
@@ -167,52 +168,94 @@ class Renderer:
     def factsheet_html(self, view: ArticleView) -> str:
         return self.render("factsheet.html.j2", view=view)
 
-    def pack_html(self, views: list[ArticleView]) -> str:
-        timeline = combined([(v.slug, v.article.title, v.chronology) for v in views])
-        names = name_index([(v.slug, v.article) for v in views])
-        views = [v.placed(xref=("#", ""), shared=True) for v in views]  # links within the pack, ids with slugs
-        return self.render("pack.html.j2", views=views, views_timeline=timeline, names=names)
+    def pack_html(
+        self,
+        part: str,
+        views: list[ArticleView],
+        count: int,
+        pages: dict[str, int] | None = None,
+        rows: tuple[int, int] | None = None,
+    ) -> str | None:
+        """One part of the briefing pack (``pack.html.j2``) showing ``views``, of ``count`` records in all.
+
+        ``pages`` gives the body page of each id the contents and the index of names
+        show. Links between records go through :data:`PACK_LINK`; :mod:`pipeline.pack`
+        makes them internal when it joins the parts. ``rows`` (start, end) picks the
+        run of contents entries or chronology rows the part shows. None for an index
+        of names without names.
+        """
+        start, end = rows or (0, None)
+        context: dict = {"part": part, "count": count, "pages": pages or {}, "link": PACK_LINK, "start": start}
+        context["end"] = count if end is None else end
+        if part == "chronology":
+            context["timeline"] = combined([(v.slug, v.article.title, v.chronology) for v in views])
+        if part == "names":
+            context["names"] = name_index([(v.slug, v.article) for v in views])
+            if not context["names"]:
+                return None
+        views = [v.placed(xref=(PACK_LINK, ""), shared=True) for v in views]  # ids carry the slugs
+        return self.render("pack.html.j2", views=views, **context)
+
+    def folios_html(self, pages: int) -> str:
+        """``pages`` empty pages: only the page numbers print, laid over the pack's body pages."""
+        return self.render(
+            "pack.html.j2", part="folios", folios=pages, views=[], count=0, pages={}, link=PACK_LINK, start=0, end=0
+        )
 
     # -- PDF ---------------------------------------------------------------------
-    def _weasyprint(self):
-        """WeasyPrint, its font configuration and the print stylesheet, made once."""
-        if self._weasy is None:
-            _isolate_fontconfig()
-            from weasyprint import CSS
-            from weasyprint.text.fonts import FontConfiguration
+    def _weasyprint(self, extra: str | None = None):
+        """WeasyPrint's font configuration and the stylesheets (print.css, ``extra``, the theme's), made once."""
+        if extra in self._weasy:
+            return self._weasy[extra]
+        _isolate_fontconfig()
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
 
-            fonts = FontConfiguration()
-            css = CSS(
-                filename=str(self.theme.file(self.templates, "css/print.css")),
-                url_fetcher=self.fetcher,
-                font_config=fonts,
-            )
-            sheets = [
-                css,
-                CSS(string=f"@page {{ size: {PAPER_SIZES[self.build.paper]}; }}", font_config=fonts),
-            ]
-            if self.build.marking:
-                sheets.append(CSS(filename=str(self.theme.file(self.templates, "css/marking.css")), font_config=fonts))
-            sheets += [  # the theme's css/theme.css, then --extra-css: after the bundled rules, so they win
-                CSS(filename=str(path), url_fetcher=self.fetcher, font_config=fonts)
-                for path in self.theme.appended_css()
-            ]
-            self._weasy = (fonts, sheets)
-        return self._weasy
+        if not self._weasy:
+            self._fonts = FontConfiguration()
+        fonts = self._fonts
 
-    def pdf(self, html: str, attachments: Sequence[Embedded] = ()) -> tuple[bytes, int, list[str]]:
-        """Render HTML to a tagged (PDF/UA-1) PDF, PDF/A-3a when archival, carrying ``attachments``.
+        def sheet(name: str) -> CSS:
+            return CSS(filename=str(self.theme.file(self.templates, name)), url_fetcher=self.fetcher, font_config=fonts)
 
-        Returns the bytes, the page count and refused URLs.
-        """
-        from weasyprint import HTML, VERSION, Attachment
+        paper = CSS(string=f"@page {{ size: {PAPER_SIZES[self.build.paper]}; }}", font_config=fonts)
+        sheets = [sheet("css/print.css"), paper]
+        if self.build.marking:
+            sheets.append(sheet("css/marking.css"))
+        if extra:
+            sheets.append(sheet(extra))
+        sheets += [  # the theme's css/theme.css, then --extra-css: after the bundled rules, so they win
+            CSS(filename=str(path), url_fetcher=self.fetcher, font_config=fonts) for path in self.theme.appended_css()
+        ]
+        self._weasy[extra] = (fonts, sheets)
+        return self._weasy[extra]
 
-        fonts, stylesheets = self._weasyprint()
-        document = HTML(
+    def _document(self, html: str, extra: str | None = None):
+        """The laid-out WeasyPrint document of ``html`` (print.css, then ``extra``, then the theme's)."""
+        from weasyprint import HTML
+
+        fonts, stylesheets = self._weasyprint(extra)
+        return HTML(
             string=html,
             base_url=self.templates.as_uri() + "/",
             url_fetcher=self.fetcher,
         ).render(stylesheets=stylesheets, font_config=fonts)
+
+    def pdf(
+        self, html: str, attachments: Sequence[Embedded] = (), extra: str | None = None
+    ) -> tuple[bytes, int, list[str]]:
+        """Render HTML to a tagged (PDF/UA-1) PDF, PDF/A-3a when archival, carrying ``attachments``.
+
+        ``extra`` names one more bundled stylesheet (the pack's front matter). Returns
+        the bytes, the page count and refused URLs.
+        """
+        document = self._document(html, extra)
+        return self._write(document, attachments), len(document.pages), self.fetcher.take_refused()
+
+    def _write(self, document, attachments: Sequence[Embedded]) -> bytes:
+        """The tagged PDF of a laid-out document, with our metadata and ``attachments``."""
+        from weasyprint import VERSION, Attachment
+
         moment = datetime.fromisoformat(self.build.timestamp)
         files = [
             Attachment(
@@ -243,7 +286,87 @@ class Renderer:
 
         with _structure_attributes():
             data = document.write_pdf(pdf_variant=variant, attachments=files, finisher=finish)
-        return data, len(document.pages), self.fetcher.take_refused()
+        return data
+
+    def piece(
+        self,
+        html: str,
+        extra: str | None,
+        tagged: bool = True,
+        attachments: Sequence[Embedded] | None = None,
+        flow_from: int | None = None,
+    ) -> Piece:
+        """A part of a larger PDF (:mod:`pipeline.pack` joins them): its pages, structure and anchors.
+
+        Tagged parts carry their structure tree; an untagged one (the folios) is only
+        drawn. The part given ``attachments`` is the one whose metadata, XMP and
+        attached files the joined file keeps (:meth:`pdf`). With ``flow_from`` (the
+        first of the numbered rows, ``data-row``, this part shows) the part is cut at
+        its last page boundary between two rows (:func:`_row_boundary`), and
+        ``Piece.carry`` says which row the next part starts with: a long table or list
+        runs on over the joined pages.
+        """
+        document = self._document(html, extra)
+        carry = None
+        if flow_from is not None:
+            cut = _row_boundary(document.pages, flow_from)
+            if cut is not None:
+                kept, carry = cut
+                document = document.copy(document.pages[:kept])
+        anchors: dict[str, int] = {}
+        for number, page in enumerate(document.pages):
+            for name in page.anchors:  # a box split over pages is an anchor on each: the first page counts
+                anchors.setdefault(name, number)
+        if attachments is not None:
+            data = self._write(document, attachments)
+        elif tagged:
+            with _structure_attributes():
+                data = document.write_pdf(
+                    pdf_variant="pdf/ua-1", finisher=lambda document, pdf: _artifact_margin_content(pdf)
+                )
+        else:
+            data = document.write_pdf()
+        return Piece(data, len(document.pages), anchors, self.fetcher.take_refused(), carry)
+
+
+def _row_boundary(pages, first: int) -> tuple[int, int] | None:
+    """Where a part that more rows follow is cut: (pages kept, the first row of the first page left out).
+
+    The last page that starts with a whole row (no row runs onto it from the page
+    before) after ``first``: the pages before it are final, and the next part starts
+    with that row at the top of a fresh page, where it would have been. None when
+    no page but the first starts with a whole row (the part fits on one page).
+    """
+
+    def rows(page) -> set[int]:
+        return {
+            int(box.element.get("data-row"))
+            for box in page._page_box.descendants()
+            if getattr(box, "element", None) is not None and box.element.get("data-row") is not None
+        }
+
+    found = [rows(page) for page in pages]
+    for index in range(len(pages) - 1, 0, -1):
+        here, before = found[index], found[index - 1]
+        if here and min(here) not in before and min(here) > first:
+            return index, min(here)
+    return None
+
+
+#: Links from one part of the briefing pack to another start with this (an id follows);
+#: WeasyPrint keeps them as URIs and :mod:`pipeline.pack` turns them into internal links.
+PACK_LINK = "x-make-report-pack:"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One part of a PDF laid out on its own: bytes, page count, the page index of each id, refused URLs."""
+
+    data: bytes
+    pages: int
+    anchors: dict[str, int]
+    refused: list[str]
+    carry: int | None = None  # the row the next part starts with (``flow_from``)
 
 
 @dataclass(frozen=True)

@@ -190,11 +190,13 @@ def test_briefing_pack_contains_every_record(built: Path):
 
 
 def test_pack_toc_page_numbers_match_chapter_starts(built: Path):
+    """The contents give the number printed on (and labelling) the page where each chapter starts."""
     reader = PdfReader(built / "briefing.pdf")
-    starts = {}
+    starts, labels = {}, {}
     for item in reader.outline:
         if not isinstance(item, list):
             starts[item.title] = reader.get_destination_page_number(item) + 1
+            labels[item.title] = reader.page_labels[starts[item.title] - 1]
     toc_text = reader.pages[1].extract_text()
     titles = [
         "Aegean Coastal Guard Unit",
@@ -205,11 +207,14 @@ def test_pack_toc_page_numbers_match_chapter_starts(built: Path):
     for title in titles:
         match = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", toc_text, re.MULTILINE)
         assert match, (title, toc_text)
-        assert int(match.group(1)) == starts[title], title
+        assert match.group(1) == labels[title], title
         page_text = reader.pages[starts[title] - 1].extract_text()
         assert normalise(title) in normalise(page_text)
+        assert re.search(rf"Page {labels[title]} of \d+", page_text), page_text
     assert sorted(starts[t] for t in titles) == [starts[t] for t in titles]
-    assert starts[titles[0]] == 3  # cover, contents, then the first chapter
+    assert starts[titles[0]] == 3  # cover, contents (front matter: i, ii), then the first chapter
+    assert reader.page_labels[:3] == ["i", "ii", "1"]
+    assert "Page i" in reader.pages[0].extract_text()
 
 
 def test_manifest_lists_every_file_with_hashes(built: Path):

@@ -89,7 +89,9 @@ def test_pack_index_gives_the_page_of_each_record(intel_built: Path):
     with pikepdf.open(intel_built / "briefing.pdf") as pdf:
         dests = pikepdf.NameTree(pdf.Root.Names.Dests)
         pages = [page.objgen for page in pdf.pages]
-        first = {slug: pages.index(dests[slug][0].objgen) + 1 for slug in dests if "-" in slug}
+        first = {slug: pages.index(dests[slug][0].objgen) for slug in dests if "-" in slug}
+    labels = PdfReader(intel_built / "briefing.pdf").page_labels
+    first = {slug: labels[index] for slug, index in first.items()}  # the number printed on the page
     for slug, title in (
         ("ruritanian-border-guard", "Ruritanian Border Guard"),
         ("strelsau-gendarmerie", "Strelsau Gendarmerie"),

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import EPOCH, RECORDS, ROOT, SAMPLE, cli
 
 BODY = SAMPLE.read_text(encoding="utf-8").split("\n", 1)[1]
@@ -127,10 +129,14 @@ def test_pack_numbers_every_page_and_links_every_entry(tmp_path: Path):
     assert result.exit_code == 0, result.stderr
     reader = PdfReader(out / "briefing.pdf")
     texts = [page.extract_text() for page in reader.pages]
-    total = len(texts)
-    for number, text in enumerate(texts, start=1):
-        assert f"Page {number} of {total}" in text, number
     front = next(i for i, text in enumerate(texts) if "Lead of unit 0." in text)  # pages before the chapters
+    body = len(texts) - front
+    roman = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x"][:front]
+    assert reader.page_labels == roman + [str(n) for n in range(1, body + 1)]  # as a viewer numbers them
+    for number, text in enumerate(texts[:front]):
+        assert re.search(rf"Page {roman[number]}\s*$", text), number  # front matter: i, ii, ...
+    for number, text in enumerate(texts[front:], start=1):
+        assert f"Page {number} of {body}" in text, number  # the body: 1 to Y
     contents = "\n".join(texts[:front])
     assert "Part 44-2" in contents
     assert front >= 4  # the cover and the contents each run over more than one page
@@ -138,7 +144,7 @@ def test_pack_numbers_every_page_and_links_every_entry(tmp_path: Path):
     for i in range(45):
         match = re.search(rf"^Unit {i:02}[ .]*?(\d+)\s*$", contents, re.MULTILINE)
         assert match, i
-        starts[i] = int(match.group(1))
+        starts[i] = front + int(match.group(1))  # the printed number -> the page's place in the file
         assert f"Lead of unit {i}." in texts[starts[i] - 1], i
     assert starts[0] == front + 1
     with pikepdf.open(out / "briefing.pdf") as pdf:
@@ -160,3 +166,37 @@ def test_pack_numbers_every_page_and_links_every_entry(tmp_path: Path):
             for i, item in enumerate(outline.root[2:47]):
                 assert pages[item.destination[0].objgen] == starts[i]
                 assert [child.title for child in item.children] == [f"Part {i}-{n}" for n in range(3)]
+
+
+def test_pack_parts_continue_each_other(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A contents and a chronology laid out in many parts read as one: the same pages as in one part.
+
+    The parts are small here (pipeline.pack lays out 150 contents entries and 400
+    chronology rows to a part), so each runs over many; every page of the joined
+    pack is the page a single part gives, no row lost or shown twice, none half empty.
+    """
+    import pipeline.pack
+
+    records = tmp_path / "records"
+    records.mkdir()
+    for i in range(12):
+        events = "".join(f"In {1900 + 3 * n + i} the unit {i} moved its post number {n}.\n\n" for n in range(12))
+        sections = "".join(f"== Part {i}-{n} ==\n\nText of part {n}.\n\n" for n in range(4))
+        (records / f"r{i:02}.txt").write_text(f"= Unit {i:02} =\n\n{events}{sections}", encoding="utf-8")
+
+    def texts(out: Path) -> list[str]:
+        from pypdf import PdfReader
+
+        reader = PdfReader(out / "briefing.pdf")
+        pages = zip(reader.page_labels, reader.pages, strict=True)
+        return [f"[{label}] {page.extract_text()}" for label, page in pages]
+
+    assert cli("build", records, "-o", tmp_path / "whole", "--format", "pack", "-j", "1").exit_code == 0
+    monkeypatch.setattr(pipeline.pack, "CONTENTS_ROWS", 3)
+    monkeypatch.setattr(pipeline.pack, "CHRONOLOGY_ROWS", 25)
+    assert cli("build", records, "-o", tmp_path / "parts", "--format", "pack", "-j", "1").exit_code == 0
+    whole, parts = texts(tmp_path / "whole"), texts(tmp_path / "parts")
+    contents = [t for t in whole if re.match(r"\[[ivx]+\]", t)][1:]  # the front matter after the cover
+    chronology = [t for t in whole if "DATE" in t and "RECORD" in t]
+    assert len(contents) >= 2 and len(chronology) >= 4  # several parts' worth of pages each
+    assert parts == whole
