@@ -560,10 +560,11 @@ class Builder:
     def _pack(self, renderer: Renderer, views: list[ArticleView], valid: list[Checked]) -> None:
         """The briefing pack, laid out in parts and joined (:mod:`pipeline.pack`).
 
-        The chapters (in parallel) beside the chronology (its parts one after the
-        other, each continuing the last), then the index of names (it shows the
-        chapters' pages), then the front matter (it shows every page) beside the
-        body's page numbers, then the front's page numbers, then the join.
+        In the workers, side by side: the chapters (in order), the chronology (its
+        parts one after the other, each continuing the last) and the contents (each
+        part once the chapters it lists are numbered; the last once the whole body
+        is), then the index of names (it shows the chapters' pages) and the page
+        numbers. This process joins each part as it comes.
         """
         key = _digest("briefing pack", self.all_key)
         if self._reuse("briefing.pdf", key):
@@ -572,6 +573,17 @@ class Builder:
         groups = pack.chapter_groups(views)
         steps = len(groups) + 2  # the chapters parts, the rest of the body, the front and the join
         self._tick("briefing pack", 0, steps)
+        numbering, joiner = pack.Numbering(), pack.Joiner()
+        refused: set[str] = set()
+        attachments = self._attachments(valid)
+
+        def join(section: str, piece: Piece, records: int = 0, base: bool = False) -> None:
+            """The next part: into the file, and (the body's) into the numbering."""
+            joiner.add(section, piece, base=base)
+            refused.update(piece.refused)
+            if section == "body":
+                numbering.add(piece, records)
+
         parallel = self.executor is not None or self.options.jobs > 1
         with self._workers(renderer) if parallel else contextlib.nullcontext() as pool:
 
@@ -591,40 +603,71 @@ class Builder:
 
                 return pack.flowing(part, pack.chronology_rows(views), pack.CHRONOLOGY_ROWS)
 
-            timeline: Future | list[Piece] | None = None
-            if self.info.chronology and pool is not None:  # its parts wait for each other, not for the chapters
-                timeline = _Chain(chronology)
-            jobs = ((None, (renderer.pack_html("chapters", g, len(views)), pack.PIECE_CSS, True, None)) for g in groups)
-            parts = []
-            made = (
-                self._in_order(pool, renderer, jobs, _worker_piece) if pool else ((None, lay_out(j)) for _, j in jobs)
-            )
-            for _, piece in made:
-                parts.append(piece)
-                self._tick("briefing pack", len(parts), steps)
-            if self.info.chronology:
-                parts += timeline.result() if timeline is not None else chronology()
-            names = renderer.pack_html("names", views, len(views), pack.body(parts).pages)
-            if names is not None:
-                parts.append(result(lay_out((names, pack.PIECE_CSS, True, None, None))))
-            body = pack.body(parts)
-            self._tick("briefing pack", len(groups) + 1, steps)
-            body_folios = lay_out((renderer.folios_html(body.page_count), None, False, None, None))
-            attachments = self._attachments(valid)
+            def front() -> list[Piece]:
+                def part(rows: tuple[int, int], flow: bool) -> Piece:
+                    pages = numbering.wait(rows[1] if rows[1] < len(views) else None)  # the last lists everything
+                    html = renderer.pack_html("front", views, len(views), pages, rows=rows)
+                    first = rows[0] == 0
+                    job = (html, pack.FRONT_CSS if first else pack.PIECE_CSS, True, attachments if first else None)
+                    return result(lay_out((*job, rows[0] if flow else None)))
 
-            def front_part(rows: tuple[int, int], flow: bool) -> Piece:
-                html = renderer.pack_html("front", views, len(views), body.pages, rows=rows)
-                first = rows[0] == 0
-                job = (html, pack.FRONT_CSS if first else pack.PIECE_CSS, True, attachments if first else None)
-                return result(lay_out((*job, rows[0] if flow else None)))
+                return pack.flowing(part, len(views), pack.CONTENTS_ROWS)
 
-            front = pack.flowing(front_part, len(views), pack.CONTENTS_ROWS)
-            pages = sum(part.pages for part in front)
-            front_folios = result(lay_out((renderer.folios_html(pages), pack.FRONT_FOLIOS_CSS, False, None, None)))
-            body_folios = result(body_folios)
-        data = pack.join(front, body.parts, front_folios, body_folios)
-        refused = sorted({url for piece in (*front, *body.parts) for url in piece.refused})
-        self._write("briefing.pdf", "briefing-pack", None, Rendered(data, pages + body.page_count, refused), key)
+            def chain(steps: Callable[[], list[Piece]]) -> _Chain | list[Piece]:
+                """Steps that wait for each other: beside the chapters in a thread, or later here."""
+                return _Chain(steps) if pool is not None else steps
+
+            def done(made: _Chain | Callable[[], list[Piece]]) -> list[Piece]:
+                return made.result() if isinstance(made, _Chain) else made()
+
+            try:
+                timeline = chain(chronology) if self.info.chronology else None
+                contents = chain(front)
+                jobs = (
+                    (len(g), (renderer.pack_html("chapters", g, len(views)), pack.PIECE_CSS, True, None))
+                    for g in groups
+                )
+                made = (
+                    self._in_order(pool, renderer, jobs, _worker_piece) if pool else ((n, lay_out(j)) for n, j in jobs)
+                )
+                for done_parts, (records, piece) in enumerate(made, start=1):
+                    join("body", piece, records)
+                    self._tick("briefing pack", done_parts, steps)
+                names_html = renderer.pack_html("names", views, len(views), numbering.pages)
+                names = lay_out((names_html, pack.PIECE_CSS, True, None, None)) if names_html is not None else None
+                for piece in done(timeline) if timeline is not None else ():
+                    join("body", piece)
+                if names is not None:
+                    numbering.expect("names")  # the contents' last part may go before the index is laid out
+                numbering.finish()
+                if names is not None:
+                    names = result(names)
+                    assert names.anchors.get("names") == 0, "the index of names starts on its first page"
+                    join("body", names)
+                self._tick("briefing pack", len(groups) + 1, steps)
+
+                def folios(total: int, roman: bool = False) -> list[tuple[int, Future | Piece]]:
+                    """The page numbers 1 to ``total``, a few hundred pages a part: (first page index, part)."""
+                    return [
+                        (first - 1, lay_out((renderer.folios_html(first, last, total, roman), pack.FOLIOS_CSS, False)))
+                        for first, last in pack.folio_runs(total)
+                    ]
+
+                body_folios = folios(numbering.page_count)
+                parts = done(contents)
+                for index, piece in enumerate(parts):
+                    join("front", piece, base=index == 0)
+                pages = sum(piece.pages for piece in parts)
+                for section, runs in (("body", body_folios), ("front", folios(pages, roman=True))):
+                    for first, made in runs:
+                        joiner.add_folios(section, result(made), first)
+            except BaseException:
+                numbering.finish(failed=True)  # a thread waiting for the body gives up
+                raise
+        data = joiner.finish()
+        self._write(
+            "briefing.pdf", "briefing-pack", None, Rendered(data, pages + numbering.page_count, sorted(refused)), key
+        )
         self._tick("briefing pack", steps, steps)
         self.manifest.save()
 

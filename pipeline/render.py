@@ -121,6 +121,7 @@ class Renderer:
         )
         self.env.globals.update(runs=runs, direction=direction, isolate=needs_isolation)
         self.env.filters["plain"] = plain
+        self.env.filters["roman"] = roman
         self._weasy: dict = {}  # extra stylesheet -> (font configuration, stylesheets)
         self._fonts = None
         self._fetcher = None
@@ -196,10 +197,14 @@ class Renderer:
         views = [v.placed(xref=(PACK_LINK, ""), shared=True) for v in views]  # ids carry the slugs
         return self.render("pack.html.j2", views=views, **context)
 
-    def folios_html(self, pages: int) -> str:
-        """``pages`` empty pages: only the page numbers print, laid over the pack's body pages."""
+    def folios_html(self, first: int, last: int, total: int, roman: bool = False) -> str:
+        """Empty pages numbered ``first`` to ``last`` (of ``total``; ``roman``: the front matter's numbers).
+
+        Only the page numbers print (``css/pack-folios.css``); :mod:`pipeline.pack`
+        draws them over the pages of the joined pack.
+        """
         return self.render(
-            "pack.html.j2", part="folios", folios=pages, views=[], count=0, pages={}, link=PACK_LINK, start=0, end=0
+            "pack.html.j2", part="folios", first=first, last=last, total=total, roman=roman, views=[], count=0, start=0
         )
 
     # -- PDF ---------------------------------------------------------------------
@@ -352,6 +357,17 @@ def _row_boundary(pages, first: int) -> tuple[int, int] | None:
         if here and min(here) not in before and min(here) > first:
             return index, min(here)
     return None
+
+
+def roman(number: int) -> str:
+    """``number`` (1 to 3999) in lower-case roman numerals, as the front matter of a book is numbered."""
+    digits = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc")]
+    digits += [(50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+    written = []
+    for value, letters in digits:
+        count, number = divmod(number, value)
+        written.append(letters * count)
+    return "".join(written)
 
 
 #: Links from one part of the briefing pack to another start with this (an id follows);
