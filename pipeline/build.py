@@ -349,8 +349,24 @@ class Builder:
         )
 
     def run(self, arguments: list[Path]) -> BuildResult:
+        """Build every record found in ``arguments``; worker processes end with the build, whatever ends it."""
+        sources = discover(arguments)
+        # The records' media folders: the only files besides the templates WeasyPrint may read.
+        self.renderer = Renderer(self.info, sorted({source.media_dir.resolve() for source in sources}))
+        self.pool: Executor | None = None
+        try:
+            result = self._run(sources)
+        except BaseException:
+            if self.pool is not None:
+                _end_workers(self.pool)
+            raise
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        return result
+
+    def _run(self, sources: list[Source]) -> BuildResult:
         records = check(
-            discover(arguments),
+            sources,
             self.options.strict,
             self.options.limits,
             self.options.allow_missing_glyphs,
@@ -359,7 +375,7 @@ class Builder:
         self.result = result = BuildResult(records)
         valid = order_records(records, self.options.order)
         slugs = assign_slugs([(r.source.name, r.outcome.article.title) for r in valid])
-        renderer = Renderer(self.info, sorted({r.source.media_dir.resolve() for r in valid}))
+        renderer = self.renderer
         views = [renderer.view(r.outcome.article, slugs[r.source.name], r.source.media_dir) for r in valid]
         views = with_links(views)
         formats = set(self.options.formats)
@@ -401,7 +417,7 @@ class Builder:
         def made() -> Iterator[tuple[tuple[str, str, ArticleView, Checked], Rendered]]:
             if (self.options.jobs > 1 and len(todo) > 1) or self.executor is not None:
                 jobs = ((item, (renderer.factsheet_html(item[2]), self._attachments([item[3]]))) for item in todo)
-                for item, result in self._in_workers(renderer, jobs, _worker_pdf):
+                for item, result in self._in_order(self._workers(), renderer, jobs, _worker_pdf):
                     yield item, Rendered(*result)
             else:  # one at a time here: each sheet is on disk as soon as it is made
                 for item in todo:
@@ -415,33 +431,25 @@ class Builder:
                 self._tick("fact sheets", done, len(views))
         self.manifest.save()
 
-    @contextlib.contextmanager
-    def _workers(self, renderer: Renderer) -> Iterator[Executor]:
-        """A pool of workers (or the cluster's executor), ended at once on any exception or signal."""
-        if self.executor is not None:
-            pool = self.executor()
-        else:
-            pool = ProcessPoolExecutor(
-                max_workers=self.options.jobs,
-                initializer=_worker_init,
-                initargs=(self.info, renderer.media_dirs, os.getpid()),
-            )
-            # Start the workers from this thread: Linux ends a worker when the *thread* that forked it
-            # ends (PR_SET_PDEATHSIG), and the pack submits parts from a second thread too.
-            pool.submit(int).result()
-        try:
-            yield pool
-        except BaseException:
-            _end_workers(pool)
-            raise
-        pool.shutdown(wait=True)
+    def _workers(self) -> Executor:
+        """The build's workers (or the cluster's executor), started on first use and shared by its steps.
 
-    def _in_workers(
-        self, renderer: Renderer, jobs: Iterable[tuple[Any, Any]], function: Callable[..., Any]
-    ) -> Iterator[tuple[Any, Any]]:
-        """``function(info, media_dirs, job)`` in a pool of its own, yielding results in order."""
-        with self._workers(renderer) as pool:
-            yield from self._in_order(pool, renderer, jobs, function)
+        Shared, so a build of sheets and pack loads WeasyPrint, the stylesheets and
+        the fonts once a worker, not once a step; :meth:`run` ends them with the build.
+        """
+        if self.pool is None:
+            if self.executor is not None:
+                self.pool = self.executor()
+            else:
+                self.pool = ProcessPoolExecutor(
+                    max_workers=self.options.jobs,
+                    initializer=_worker_init,
+                    initargs=(self.info, self.renderer.media_dirs, os.getpid()),
+                )
+                # Start the workers from this thread, without waiting for them: Linux ends a worker when
+                # the *thread* that forked it ends (PR_SET_PDEATHSIG), and the pack submits from others.
+                self.pool.submit(int)
+        return self.pool
 
     def _in_order(
         self, pool: Executor, renderer: Renderer, jobs: Iterable[tuple[Any, Any]], function: Callable[..., Any]
@@ -585,85 +593,82 @@ class Builder:
                 numbering.add(piece, records)
 
         parallel = self.executor is not None or self.options.jobs > 1
-        with self._workers(renderer) if parallel else contextlib.nullcontext() as pool:
+        pool = self._workers() if parallel else None
 
-            def lay_out(job: tuple) -> Future | Piece:
-                """One part: a future in the workers, or the part itself here."""
-                if pool is None:
-                    return renderer.piece(*job)
-                return pool.submit(_worker_piece, self.info, renderer.media_dirs, job)
+        def lay_out(job: tuple) -> Future | Piece:
+            """One part: a future in the workers, or the part itself here."""
+            if pool is None:
+                return renderer.piece(*job)
+            return pool.submit(_worker_piece, self.info, renderer.media_dirs, job)
 
-            def result(made: Future | Piece) -> Piece:
-                return made.result() if isinstance(made, Future) else made
+        def result(made: Future | Piece) -> Piece:
+            return made.result() if isinstance(made, Future) else made
 
-            def chronology() -> list[Piece]:
-                def part(rows: tuple[int, int], flow: bool) -> Piece:
-                    html = renderer.pack_html("chronology", views, len(views), rows=rows)
-                    return result(lay_out((html, pack.PIECE_CSS, True, None, rows[0] if flow else None)))
+        def chronology() -> list[Piece]:
+            def part(rows: tuple[int, int], flow: bool) -> Piece:
+                html = renderer.pack_html("chronology", views, len(views), rows=rows)
+                return result(lay_out((html, pack.PIECE_CSS, True, None, rows[0] if flow else None)))
 
-                return pack.flowing(part, pack.chronology_rows(views), pack.CHRONOLOGY_ROWS)
+            return pack.flowing(part, pack.chronology_rows(views), pack.CHRONOLOGY_ROWS)
 
-            def front() -> list[Piece]:
-                def part(rows: tuple[int, int], flow: bool) -> Piece:
-                    pages = numbering.wait(rows[1] if rows[1] < len(views) else None)  # the last lists everything
-                    html = renderer.pack_html("front", views, len(views), pages, rows=rows)
-                    first = rows[0] == 0
-                    job = (html, pack.FRONT_CSS if first else pack.PIECE_CSS, True, attachments if first else None)
-                    return result(lay_out((*job, rows[0] if flow else None)))
+        def front() -> list[Piece]:
+            def part(rows: tuple[int, int], flow: bool) -> Piece:
+                pages = numbering.wait(rows[1] if rows[1] < len(views) else None)  # the last lists everything
+                html = renderer.pack_html("front", views, len(views), pages, rows=rows)
+                first = rows[0] == 0
+                job = (html, pack.FRONT_CSS if first else pack.PIECE_CSS, True, attachments if first else None)
+                return result(lay_out((*job, rows[0] if flow else None)))
 
-                return pack.flowing(part, len(views), pack.CONTENTS_ROWS)
+            return pack.flowing(part, len(views), pack.CONTENTS_ROWS)
 
-            def chain(steps: Callable[[], list[Piece]]) -> _Chain | list[Piece]:
-                """Steps that wait for each other: beside the chapters in a thread, or later here."""
-                return _Chain(steps) if pool is not None else steps
+        def chain(steps: Callable[[], list[Piece]]) -> _Chain | list[Piece]:
+            """Steps that wait for each other: beside the chapters in a thread, or later here."""
+            return _Chain(steps) if pool is not None else steps
 
-            def done(made: _Chain | Callable[[], list[Piece]]) -> list[Piece]:
-                return made.result() if isinstance(made, _Chain) else made()
+        def done(made: _Chain | Callable[[], list[Piece]]) -> list[Piece]:
+            return made.result() if isinstance(made, _Chain) else made()
 
-            try:
-                timeline = chain(chronology) if self.info.chronology else None
-                contents = chain(front)
-                jobs = (
-                    (len(g), (renderer.pack_html("chapters", g, len(views)), pack.PIECE_CSS, True, None))
-                    for g in groups
-                )
-                made = (
-                    self._in_order(pool, renderer, jobs, _worker_piece) if pool else ((n, lay_out(j)) for n, j in jobs)
-                )
-                for done_parts, (records, piece) in enumerate(made, start=1):
-                    join("body", piece, records)
-                    self._tick("briefing pack", done_parts, steps)
-                names_html = renderer.pack_html("names", views, len(views), numbering.pages)
-                names = lay_out((names_html, pack.PIECE_CSS, True, None, None)) if names_html is not None else None
-                for piece in done(timeline) if timeline is not None else ():
-                    join("body", piece)
-                if names is not None:
-                    numbering.expect("names")  # the contents' last part may go before the index is laid out
-                numbering.finish()
-                if names is not None:
-                    names = result(names)
-                    assert names.anchors.get("names") == 0, "the index of names starts on its first page"
-                    join("body", names)
-                self._tick("briefing pack", len(groups) + 1, steps)
+        try:
+            timeline = chain(chronology) if self.info.chronology else None
+            contents = chain(front)
+            jobs = (
+                (len(g), (renderer.pack_html("chapters", g, len(views)), pack.PIECE_CSS, True, None)) for g in groups
+            )
+            made = self._in_order(pool, renderer, jobs, _worker_piece) if pool else ((n, lay_out(j)) for n, j in jobs)
+            for done_parts, (records, piece) in enumerate(made, start=1):
+                join("body", piece, records)
+                self._tick("briefing pack", done_parts, steps)
+            names_html = renderer.pack_html("names", views, len(views), numbering.pages)
+            names = lay_out((names_html, pack.PIECE_CSS, True, None, None)) if names_html is not None else None
+            for piece in done(timeline) if timeline is not None else ():
+                join("body", piece)
+            if names is not None:
+                numbering.expect("names")  # the contents' last part may go before the index is laid out
+            numbering.finish()
+            if names is not None:
+                names = result(names)
+                assert names.anchors.get("names") == 0, "the index of names starts on its first page"
+                join("body", names)
+            self._tick("briefing pack", len(groups) + 1, steps)
 
-                def folios(total: int, roman: bool = False) -> list[tuple[int, Future | Piece]]:
-                    """The page numbers 1 to ``total``, a few hundred pages a part: (first page index, part)."""
-                    return [
-                        (first - 1, lay_out((renderer.folios_html(first, last, total, roman), pack.FOLIOS_CSS, False)))
-                        for first, last in pack.folio_runs(total)
-                    ]
+            def folios(total: int, roman: bool = False) -> list[tuple[int, Future | Piece]]:
+                """The page numbers 1 to ``total``, a few hundred pages a part: (first page index, part)."""
+                return [
+                    (first - 1, lay_out((renderer.folios_html(first, last, total, roman), pack.FOLIOS_CSS, False)))
+                    for first, last in pack.folio_runs(total)
+                ]
 
-                body_folios = folios(numbering.page_count)
-                parts = done(contents)
-                for index, piece in enumerate(parts):
-                    join("front", piece, base=index == 0)
-                pages = sum(piece.pages for piece in parts)
-                for section, runs in (("body", body_folios), ("front", folios(pages, roman=True))):
-                    for first, made in runs:
-                        joiner.add_folios(section, result(made), first)
-            except BaseException:
-                numbering.finish(failed=True)  # a thread waiting for the body gives up
-                raise
+            body_folios = folios(numbering.page_count)
+            parts = done(contents)
+            for index, piece in enumerate(parts):
+                join("front", piece, base=index == 0)
+            pages = sum(piece.pages for piece in parts)
+            for section, runs in (("body", body_folios), ("front", folios(pages, roman=True))):
+                for first, made in runs:
+                    joiner.add_folios(section, result(made), first)
+        except BaseException:
+            numbering.finish(failed=True)  # a thread waiting for the body gives up
+            raise
         data = joiner.finish()
         self._write(
             "briefing.pdf", "briefing-pack", None, Rendered(data, pages + numbering.page_count, sorted(refused)), key
@@ -865,6 +870,7 @@ _WORKER = threading.local()  # one Renderer per worker thread (a Dask worker may
 def _worker_init(info: BuildInfo, media_dirs: list[Path], parent: int) -> None:
     """A worker ends with its parent, whatever ends the parent (even SIGKILL), and leaves Ctrl-C to it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler, inherited: ending a worker is quiet
     if sys.platform.startswith("linux"):
         import ctypes
 
