@@ -383,9 +383,16 @@ _WARM_SHEET = """
 import statistics, sys, time
 from pathlib import Path
 from pipeline.read import read_record
-from pipeline.context import with_links
 from pipeline.render import BuildInfo, Renderer
 from pipeline.validate import validate
+try:  # where this version of make-report keeps it, if it has it
+    from pipeline.context import with_links
+except ImportError:
+    try:
+        from pipeline.render import with_links
+    except ImportError:
+        def with_links(views):
+            return views
 renderer = Renderer(BuildInfo.create())
 record = Path(sys.argv[1])
 (view,) = with_links([renderer.view(validate(read_record(record)).article, "s", record.parent / "media")])

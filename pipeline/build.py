@@ -621,7 +621,7 @@ class Builder:
 
             return pack.flowing(part, len(views), pack.CONTENTS_ROWS)
 
-        def chain(steps: Callable[[], list[Piece]]) -> _Chain | list[Piece]:
+        def chain(steps: Callable[[], list[Piece]]) -> _Chain | Callable[[], list[Piece]]:
             """Steps that wait for each other: beside the chapters in a thread, or later here."""
             return _Chain(steps) if pool is not None else steps
 
