@@ -14,7 +14,7 @@ TEXT = "Қушунҳои дохилӣ Police \u0634\u0631\u0637\u0629"  # Tajik,
 
 @functools.cache
 def _subset(text: str) -> tuple[SubsetFont, ...]:
-    return tuple(subset_fonts(text))  # about 2 s a call: shared by the tests below
+    return tuple(subset_fonts(text))  # shared by the tests below
 
 
 def _cmap(font: SubsetFont) -> set[int]:
