@@ -605,11 +605,13 @@ class Builder:
             return made.result() if isinstance(made, Future) else made
 
         def chronology() -> list[Piece]:
+            events = pack.timeline(views)  # once: each part shows a run of it
+
             def part(rows: tuple[int, int], flow: bool) -> Piece:
-                html = renderer.pack_html("chronology", views, len(views), rows=rows)
+                html = renderer.pack_html("chronology", views, len(views), rows=rows, timeline=events)
                 return result(lay_out((html, pack.PIECE_CSS, True, None, rows[0] if flow else None)))
 
-            return pack.flowing(part, pack.chronology_rows(views), pack.CHRONOLOGY_ROWS)
+            return pack.flowing(part, len(events), pack.CHRONOLOGY_ROWS)
 
         def front() -> list[Piece]:
             def part(rows: tuple[int, int], flow: bool) -> Piece:

@@ -67,9 +67,9 @@ def folio_runs(pages: int) -> list[tuple[int, int]]:
     return [(first, min(first + FOLIO_PAGES - 1, pages)) for first in range(1, pages + 1, FOLIO_PAGES)]
 
 
-def chronology_rows(views: Sequence[ArticleView]) -> int:
-    """How many rows the pack's chronology has."""
-    return len(combined([(v.slug, v.article.title, v.chronology) for v in views]))
+def timeline(views: Sequence[ArticleView]) -> list:
+    """The pack's chronology: every dated event of ``views``, in order (its parts show runs of it)."""
+    return combined([(v.slug, v.article.title, v.chronology) for v in views])
 
 
 def flowing(lay_out: Callable[[tuple[int, int], bool], Piece], total: int, most: int) -> list[Piece]:

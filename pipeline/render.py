@@ -26,7 +26,6 @@ from jinja2 import Environment, StrictUndefined, TemplateError
 from pipeline import __version__
 from pipeline.assets import FACES, font_files, templates_dir
 from pipeline.bidi import needs_isolation, plain
-from pipeline.chronology import combined
 from pipeline.context import ArticleView, article_view
 from pipeline.diagnostics import shown
 from pipeline.errors import ConfigurationError
@@ -176,20 +175,22 @@ class Renderer:
         count: int,
         pages: dict[str, int] | None = None,
         rows: tuple[int, int] | None = None,
+        timeline: list | None = None,
     ) -> str | None:
         """One part of the briefing pack (``pack.html.j2``) showing ``views``, of ``count`` records in all.
 
         ``pages`` gives the body page of each id the contents and the index of names
         show. Links between records go through :data:`PACK_LINK`; :mod:`pipeline.pack`
         makes them internal when it joins the parts. ``rows`` (start, end) picks the
-        run of contents entries or chronology rows the part shows. None for an index
-        of names without names.
+        run of contents entries or of ``timeline`` (the chronology's rows,
+        :func:`pipeline.pack.timeline`) the part shows. None for an index of names
+        without names.
         """
         start, end = rows or (0, None)
         context: dict = {"part": part, "count": count, "pages": pages or {}, "link": PACK_LINK, "start": start}
         context["end"] = count if end is None else end
         if part == "chronology":
-            context["timeline"] = combined([(v.slug, v.article.title, v.chronology) for v in views])
+            context["timeline"] = timeline
         if part == "names":
             context["names"] = name_index([(v.slug, v.article) for v in views])
             if not context["names"]:

@@ -236,7 +236,7 @@ def test_pdfs_carry_their_sources(out: Path, name: str) -> None:
 
 def test_pdf_writing_logs_no_warning(caplog: pytest.LogCaptureFixture) -> None:
     """WeasyPrint logs an image without alt, a missing lang, a failed attachment: none may occur."""
-    from pipeline.pack import Numbering
+    from pipeline.pack import Numbering, timeline
     from pipeline.render import BuildInfo, Renderer, provenance_attachments
 
     renderer = Renderer(BuildInfo.create(marking="SECRET"))
@@ -249,7 +249,7 @@ def test_pdf_writing_logs_no_warning(caplog: pytest.LogCaptureFixture) -> None:
         views = [renderer.view(article, "s")]
         numbering = Numbering()
         for part in ("chapters", "chronology", "names", "front"):  # each part of the pack (pipeline.pack)
-            html = renderer.pack_html(part, views, 1, numbering.pages)
+            html = renderer.pack_html(part, views, 1, numbering.pages, timeline=timeline(views))
             assert html is not None, part
             numbering.add(renderer.piece(html, "css/pack-piece.css"))
         renderer.piece(renderer.folios_html(1, 2, 2), "css/pack-folios.css", tagged=False)

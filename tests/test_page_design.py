@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.context import with_links
+from pipeline.pack import timeline
 from pipeline.read import read_record
 from pipeline.render import BuildInfo, Renderer
 from pipeline.validate import validate
@@ -54,7 +55,8 @@ def test_pack_chronologies_are_laid_out_without_measuring_their_sentences(automa
     renderer = Renderer(BuildInfo.create())
     views = _views(renderer, [SAMPLE])
     for part in ("chapters", "chronology"):  # a chapter's table and the pack's own
-        renderer.piece(renderer.pack_html(part, views, 1), "css/pack-piece.css")
+        html = renderer.pack_html(part, views, 1, timeline=timeline(views))
+        renderer.piece(html, "css/pack-piece.css")
     assert automatic_tables == []
 
 
