@@ -142,10 +142,10 @@ def fonts_fingerprint() -> str:
     return "\n".join(parts)
 
 
-def _open(face: Face, lazy: bool = True):
+def _open(face: Face):
     from fontTools.ttLib import TTFont
 
-    return TTFont(face.path, fontNumber=face.index, lazy=lazy, recalcTimestamp=False)
+    return TTFont(face.path, fontNumber=face.index, lazy=True, recalcTimestamp=False)
 
 
 @functools.cache

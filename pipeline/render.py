@@ -214,6 +214,7 @@ class Renderer:
         if extra in self._weasy:
             return self._weasy[extra]
         _isolate_fontconfig()
+        _lay_out_leaders_in_one_run()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
@@ -241,22 +242,18 @@ class Renderer:
         from weasyprint import HTML
 
         fonts, stylesheets = self._weasyprint(extra)
-        with _leaders_in_one_run():
-            return HTML(
-                string=html,
-                base_url=self.templates.as_uri() + "/",
-                url_fetcher=self.fetcher,
-            ).render(stylesheets=stylesheets, font_config=fonts)
+        return HTML(
+            string=html,
+            base_url=self.templates.as_uri() + "/",
+            url_fetcher=self.fetcher,
+        ).render(stylesheets=stylesheets, font_config=fonts)
 
-    def pdf(
-        self, html: str, attachments: Sequence[Embedded] = (), extra: str | None = None
-    ) -> tuple[bytes, int, list[str]]:
+    def pdf(self, html: str, attachments: Sequence[Embedded] = ()) -> tuple[bytes, int, list[str]]:
         """Render HTML to a tagged (PDF/UA-1) PDF, PDF/A-3a when archival, carrying ``attachments``.
 
-        ``extra`` names one more bundled stylesheet (the pack's front matter). Returns
-        the bytes, the page count and refused URLs.
+        Returns the bytes, the page count and refused URLs.
         """
-        document = self._document(html, extra)
+        document = self._document(html)
         return self._write(document, attachments), len(document.pages), self.fetcher.take_refused()
 
     def _write(self, document, attachments: Sequence[Embedded]) -> bytes:
@@ -476,8 +473,7 @@ def _structure_attributes():
         tags._build_box_tree = original
 
 
-@contextlib.contextmanager
-def _leaders_in_one_run():
+def _lay_out_leaders_in_one_run() -> None:
     """Lay out a dot leader (``leader(".")``, the pack's contents) as one run of dots, not one box a dot.
 
     WeasyPrint 70 fills a leader with a copy of its text box for every dot, each
@@ -485,12 +481,17 @@ def _leaders_in_one_run():
     contents (6.5 s of 6.9 s for 100 records). The copies sit side by side, one
     dot's advance apart, so one box holding as many dots, where the leftmost copy
     was, draws the same dots in one text run.
+
+    Installed once a process, not around each document: a worker with several
+    threads (Dask) lays out documents side by side, and every one must get it.
     """
     from math import inf
 
     from weasyprint.layout import inline, leader
 
     original = inline.handle_leader
+    if getattr(original, "make_report", False):
+        return
 
     def handle_leader(context, line, containing_block):
         original(context, line, containing_block)
@@ -506,11 +507,8 @@ def _leaders_in_one_run():
         merged.position_y = unit.position_y
         box.children = (merged,)
 
+    handle_leader.make_report = True
     inline.handle_leader = handle_leader
-    try:
-        yield
-    finally:
-        inline.handle_leader = original
 
 
 def _objects(pdf, reference) -> object:
