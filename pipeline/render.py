@@ -8,7 +8,6 @@ look and word them.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import json
 import os
 import re
@@ -214,6 +213,7 @@ class Renderer:
         if extra in self._weasy:
             return self._weasy[extra]
         _isolate_fontconfig()
+        _tag_structure_attributes()
         _lay_out_leaders_in_one_run()
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
@@ -288,9 +288,7 @@ class Renderer:
             )
             _set_metadata(pdf, xmp.encode("utf-8"))
 
-        with _structure_attributes():
-            data = document.write_pdf(pdf_variant=variant, attachments=files, finisher=finish)
-        return data
+        return document.write_pdf(pdf_variant=variant, attachments=files, finisher=finish)
 
     def piece(
         self,
@@ -324,10 +322,9 @@ class Renderer:
         if attachments is not None:
             data = self._write(document, attachments)
         elif tagged:
-            with _structure_attributes():
-                data = document.write_pdf(
-                    pdf_variant="pdf/ua-1", finisher=lambda document, pdf: _artifact_margin_content(pdf)
-                )
+            data = document.write_pdf(
+                pdf_variant="pdf/ua-1", finisher=lambda document, pdf: _artifact_margin_content(pdf)
+            )
         else:
             data = document.write_pdf()
         return Piece(data, len(document.pages), anchors, self.fetcher.take_refused(), carry)
@@ -435,21 +432,24 @@ def provenance_attachments(sources: Sequence[tuple[Article, bytes]], build: Buil
 # -- What WeasyPrint 70 leaves to us in a tagged PDF ---------------------------------
 
 
-@contextlib.contextmanager
-def _structure_attributes():
-    """Carry two HTML attributes into the structure tree while WeasyPrint tags.
+def _tag_structure_attributes() -> None:
+    """Carry two HTML attributes into the structure tree when WeasyPrint tags.
 
     WeasyPrint 70 writes the document language only, and no ``/Scope`` on header
     cells. PDF/UA wants every passage in another language (a native name, a
     Cyrillic run) to say so, and a row header to say it heads a row. Its tag
     builder is one recursive function, so a wrapper sees each box with the
-    structure elements made for it.
+    structure elements made for it. Installed once a process (as
+    :func:`_lay_out_leaders_in_one_run`): put in and taken out around each
+    document, it raced between the threads of a Dask worker.
     """
     import pydyf
     from weasyprint.formatting_structure import boxes
     from weasyprint.pdf import tags
 
     original = tags._build_box_tree
+    if getattr(original, "make_report", False):
+        return
     scopes = {"row": "/Row", "col": "/Column"}
 
     def build(box, *args, **kwargs):
@@ -466,11 +466,8 @@ def _structure_attributes():
                 made["A"]["Scope"] = scope
             yield made
 
+    build.make_report = True
     tags._build_box_tree = build
-    try:
-        yield
-    finally:
-        tags._build_box_tree = original
 
 
 def _lay_out_leaders_in_one_run() -> None:
