@@ -623,16 +623,9 @@ class Builder:
 
             return pack.flowing(part, len(views), pack.CONTENTS_ROWS)
 
-        def chain(steps: Callable[[], list[Piece]]) -> _Chain | Callable[[], list[Piece]]:
-            """Steps that wait for each other: beside the chapters in a thread, or later here."""
-            return _Chain(steps) if pool is not None else steps
-
-        def done(made: _Chain | Callable[[], list[Piece]]) -> list[Piece]:
-            return made.result() if isinstance(made, _Chain) else made()
-
-        try:
-            timeline = chain(chronology) if self.info.chronology else None
-            contents = chain(front)
+        try:  # with workers, the chronology and the contents are laid out beside the chapters
+            timeline = _Chain(chronology, background=pool is not None) if self.info.chronology else None
+            contents = _Chain(front, background=pool is not None)
             jobs = (
                 (len(g), (renderer.pack_html("chapters", g, len(views)), pack.PIECE_CSS, True, None)) for g in groups
             )
@@ -642,7 +635,7 @@ class Builder:
                 self._tick("briefing pack", done_parts, steps)
             names_html = renderer.pack_html("names", views, len(views), numbering.pages)
             names = lay_out((names_html, pack.PIECE_CSS, True, None, None)) if names_html is not None else None
-            for piece in done(timeline) if timeline is not None else ():
+            for piece in timeline.result() if timeline is not None else ():
                 join("body", piece)
             if names is not None:
                 numbering.expect("names")  # the contents' last part may go before the index is laid out
@@ -661,7 +654,7 @@ class Builder:
                 ]
 
             body_folios = folios(numbering.page_count)
-            parts = done(contents)
+            parts = contents.result()
             for index, piece in enumerate(parts):
                 join("front", piece, base=index == 0)
             pages = sum(piece.pages for piece in parts)
@@ -901,14 +894,16 @@ def _renderer(info: BuildInfo, media_dirs: list[Path]) -> Renderer:
 
 
 class _Chain(threading.Thread):
-    """Runs ``steps`` (parts that wait for each other) in a thread while the parent streams others."""
+    """``steps``, parts that wait for each other: in a thread beside the parent's own work (``background``),
+    or in the parent when it asks for them."""
 
-    def __init__(self, steps: Callable[[], list[Piece]]):
+    def __init__(self, steps: Callable[[], list[Piece]], background: bool):
         super().__init__(daemon=True)
         self.steps = steps
         self.made: list[Piece] = []
         self.error: BaseException | None = None
-        self.start()
+        if background:
+            self.start()
 
     def run(self) -> None:
         try:
@@ -917,7 +912,10 @@ class _Chain(threading.Thread):
             self.error = exc
 
     def result(self) -> list[Piece]:
-        self.join()
+        if self.ident is None:  # not started: run here, now
+            self.run()
+        else:
+            self.join()
         if self.error is not None:
             raise self.error
         return self.made
