@@ -303,14 +303,13 @@ class Joiner:
         self.info: int | None = None
         self.folio_forms: dict[tuple[str, int], int] = {}  # (section, page index) -> its page number's form
 
-    def _start(self, version: str) -> _Writer:
+    def _start(self, version: str) -> None:
         writer = self.writer = _Writer(self.out, version)
         self.pages, self.tree, self.document, self.outlines, self.catalog = (writer.reserve() for _ in range(5))
         stamp = b"\nQ\n/Artifact BMC q /MRFolio Do Q EMC\n"
         self.streams = (writer.reserve(), writer.reserve())
         writer.stream(self.streams[0], b"<< /Length 2 >>", b"q\n")
         writer.stream(self.streams[1], b"<< /Length %d >>" % len(stamp), stamp)
-        return writer
 
     def _folio(self, section: str, index: int) -> int:
         """The object number of the form that draws page ``index``'s number (written by :meth:`add_folios`)."""
@@ -324,8 +323,9 @@ class Joiner:
         import pikepdf
 
         with pikepdf.open(io.BytesIO(piece.data)) as source:
-            writer = self.writer or self._start(str(source.pdf_version))
-            self._write_part(writer, source, self.sections[section], section, base)
+            if self.writer is None:
+                self._start(str(source.pdf_version))
+            self._write_part(source, section, base)
 
     def add_folios(self, section: str, piece: Piece, first: int = 0) -> None:
         """Page numbers of ``section``: page ``i`` of ``piece`` as a form XObject drawn over page ``first + i``."""
@@ -355,9 +355,11 @@ class Joiner:
             for number in sorted(reached):
                 _write_object(self.writer, table[number], reached[number], renumbered)
 
-    def _write_part(self, writer: _Writer, source, gathered: _Section, section: str, base: bool) -> None:
+    def _write_part(self, source, section: str, base: bool) -> None:
         """Every object of one part, renumbered, and what the catalog and the trees need from it."""
         import pikepdf
+
+        writer, gathered = self.writer, self.sections[section]
 
         root = source.Root
         tree = root.StructTreeRoot
